@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command: a fresh virtual environment, the notebooks/package sync check, the notebook tests, then pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg PYTHONDONTWRITEBYTECODE=1
+venv=.venv-test
+start=$(date +%s)
+echo "== setting up a fresh virtual environment in $venv"
+bash scripts/setup.sh "$venv" --fresh
+PATH="$PWD/$venv/bin:$PATH"
+
+echo "== checking that nbdev-clean and nbdev-export leave the tree as it is"
+state() { git status --porcelain --untracked-files=all -- nbs prisma_nb; git diff -- nbs prisma_nb | sha1sum; }
+before=$(state)
+nbdev-clean >/dev/null
+nbdev-export
+after=$(state)
+if [ "$before" != "$after" ]; then
+  echo "FAILED: notebooks and package are out of sync; run nbdev-clean and nbdev-export and commit the result:"
+  diff <(echo "$before") <(echo "$after") || true
+  exit 1
+fi
+
+echo "== nbdev-test (notebooks)"
+nbdev-test --n-workers 2 --timing
+
+echo "== pytest (tests/)"
+python -m pytest tests -ra -p no:cacheprovider "$@"
+echo "== all tests passed in $(( $(date +%s) - start )) s"
