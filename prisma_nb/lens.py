@@ -7,7 +7,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/lens.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/09_lens.ipynb #90b7818d
+# %% ../nbs/09_lens.ipynb #f3f7acf8
 from .zoo.compat import install_torchvision_fix
 from .hooks import HookPoint, HookedRootModule, ActivationCache, act_name
 from .config import ViTConfig
