@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file, load_file
 from ..config import ViTConfig
+from ..files import atomic_write, atomic_write_text
 from ..vit import HookedViT
 from .shapes import ShapesWorld, SHAPES
 
@@ -113,28 +114,15 @@ def train_toy(recipe: ToyRecipe, pool: tuple | None = None, progress: bool = Tru
     return model.eval(), losses, checkpoints
 
 # %% ../../nbs/04_toys.train.ipynb #cd355cb6
-def _atomic(path: Path, write):
-    "Write through `write(tmp_path)` and rename to `path`."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-
 def save_toy(folder: str | Path, model: HookedViT, meta: dict, checkpoints: dict | None = None) -> Path:
     "Save a toy model (and its checkpoints) into `folder`."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    _atomic(folder / "model.safetensors", lambda p: save_file({k: v.contiguous() for k, v in model.state_dict().items()}, p))
+    atomic_write(folder / "model.safetensors", lambda p: save_file({k: v.contiguous() for k, v in model.state_dict().items()}, p))
     if checkpoints:
         flat = {f"step_{s:06d}/{k}": v.contiguous() for s, sd in checkpoints.items() for k, v in sd.items()}
-        _atomic(folder / "checkpoints.safetensors", lambda p: save_file(flat, p))
+        atomic_write(folder / "checkpoints.safetensors", lambda p: save_file(flat, p))
     info = {"config": model.cfg.to_dict(), **meta, "checkpoint_steps": sorted(checkpoints) if checkpoints else []}
-    _atomic(folder / "config.json", lambda p: Path(p).write_text(json.dumps(info, indent=1)))
+    atomic_write_text(folder / "config.json", json.dumps(info, indent=1))
     return folder
 
 def read_toy_info(folder: str | Path) -> dict:

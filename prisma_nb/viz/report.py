@@ -6,12 +6,13 @@ Docs: https://prisma-nb.github.io/prisma_nb/viz.report.html.md"""
 
 # %% ../../nbs/08_viz.report.ipynb #6a47cd5c
 from __future__ import annotations
-import base64, html, io, math, os, re, tempfile
+import base64, html, io, math, re
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
+from ..files import atomic_write_bytes
 
 # %% auto #0
 __all__ = ['png_bytes', 'data_uri', 'decode_data_uri', 'check_images', 'image_pixels', 'table_html', 'fields_html',
@@ -347,17 +348,5 @@ def external_links(page: str) -> list[str]:
 @patch
 def save(self: Report, path: str | Path) -> Path:
     "Write the report to `path` atomically (a temporary file in the same folder, then a rename); returns the path."
-    path = Path(path).expanduser()
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give a file name such as {path / 'report.html'}")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist; create it first or choose another path")
-    data = self.to_html().encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f: f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-    return path
+    return atomic_write_bytes(path, self.to_html().encode("utf-8"))
+
