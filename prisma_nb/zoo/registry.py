@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib, fnmatch, json
 from pathlib import Path
 import torch
+import prisma_nb
 from ..vit import HookedViT
 from ..toys.train import load_toy, read_toy_info
 
@@ -16,7 +17,7 @@ from ..toys.train import load_toy, read_toy_info
 __all__ = ['TOY_DIR', 'list_models', 'model_info', 'load_hooked_model', 'zoo_table']
 
 # %% ../../nbs/07_zoo.registry.ipynb #0d46d614
-TOY_DIR = Path(__file__).resolve().parent.parent / "toys" / "weights"
+TOY_DIR = Path(prisma_nb.__file__).resolve().parent / "toys" / "weights"
 
 def _toy_names() -> list[str]:
     return sorted(f"toy/{p.name}" for p in TOY_DIR.iterdir() if (p / "config.json").exists()) if TOY_DIR.exists() else []
