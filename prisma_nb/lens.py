@@ -7,15 +7,19 @@ Docs: https://prisma-nb.github.io/prisma_nb/lens.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/09_lens.ipynb #f3f7acf8
+# %% ../nbs/09_lens.ipynb #2247e8af
 from .zoo.compat import install_torchvision_fix
 from .hooks import HookPoint, HookedRootModule, ActivationCache, act_name
 from .config import ViTConfig
 from .vit import HookedViT
 from .toys.shapes import ShapesWorld, SHAPES, SHAPE_EMOJI, COLOURS
 from .zoo.registry import list_models, load_hooked_model, model_info
+from .zoo.timm import from_timm_vit
+from .viz.report import Report
+from .cli import tour
 
 install_torchvision_fix()
 
 __all__ = ["HookPoint", "HookedRootModule", "ActivationCache", "act_name", "ViTConfig", "HookedViT",
-           "ShapesWorld", "SHAPES", "SHAPE_EMOJI", "COLOURS", "list_models", "load_hooked_model", "model_info"]
+           "ShapesWorld", "SHAPES", "SHAPE_EMOJI", "COLOURS", "list_models", "load_hooked_model", "model_info",
+           "from_timm_vit", "Report", "tour"]
