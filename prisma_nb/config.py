@@ -7,7 +7,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/config.html.md"""
 # %% ../nbs/01_config.ipynb #9cba824d
 from __future__ import annotations
 import dataclasses, difflib, json
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 from pathlib import Path
 
 # %% auto #0

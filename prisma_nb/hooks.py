@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/hooks.html.md"""
 
 # %% ../nbs/00_hooks.ipynb #e975bf57
 from __future__ import annotations
-import difflib, fnmatch, re
+import difflib
 from contextlib import contextmanager
 from typing import Callable, Iterable, Sequence, Union
 import torch

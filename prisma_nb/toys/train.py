@@ -6,8 +6,8 @@ Docs: https://prisma-nb.github.io/prisma_nb/toys.train.html.md"""
 
 # %% ../../nbs/04_toys.train.ipynb #825c2272
 from __future__ import annotations
-import json, math, os, tempfile, time
-from dataclasses import dataclass, asdict, field
+import json, math, time
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
 import torch.nn.functional as F

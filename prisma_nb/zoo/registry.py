@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/zoo.registry.html.md"""
 
 # %% ../../nbs/07_zoo.registry.ipynb #c6ea8391
 from __future__ import annotations
-import difflib, fnmatch, json
+import difflib, fnmatch
 from pathlib import Path
 import torch
 import prisma_nb
