@@ -58,10 +58,11 @@ class Attention(nn.Module):
         return W, torch.cat([b.reshape(h * k) for b in (self.b_Q, self.b_K, self.b_V)])
 
     def _qkv(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        "q, k, v `[batch, pos, head, d_head]`; without autograd the fused weights are reused until a weight changes."
-        if torch.is_grad_enabled(): fused = self._fused_qkv()
+        "q, k, v `[batch, pos, head, d_head]`; without autograd the fused weights are reused until a weight changes in place."
+        weights = (self.W_Q, self.W_K, self.W_V, self.b_Q, self.b_K, self.b_V)
+        if torch.is_grad_enabled() or any(t.is_inference() for t in weights): fused = self._fused_qkv()  # inference tensors have no version counter
         else:
-            key = tuple((t.data_ptr(), t._version, t.dtype) for t in (self.W_Q, self.W_K, self.W_V, self.b_Q, self.b_K, self.b_V))
+            key = tuple((t.data_ptr(), t._version, t.dtype) for t in weights)
             if getattr(self, "_fused_key", None) != key: self._fused, self._fused_key = self._fused_qkv(), key
             fused = self._fused
         return F.linear(x, *fused).unflatten(-1, (3, self.n_heads, self.d_head)).unbind(-3)
