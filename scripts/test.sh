@@ -24,6 +24,5 @@ fi
 echo "== nbdev-test (notebooks)"
 nbdev-test --n-workers 2 --timing
 
-echo "== pytest (tests/)"
-python -m pytest tests -ra -p no:cacheprovider "$@"
-echo "== all tests passed in $(( $(date +%s) - start )) s"
+echo "== pytest (tests/), $(( $(date +%s) - start )) s in so far; pytest's summary line is the last line"
+exec python -m pytest tests -ra -p no:cacheprovider "$@"
