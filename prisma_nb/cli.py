@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Callable
 import torch
 from . import __version__
-from .hooks import ActivationCache
+from .hooks import ActivationCache, format_bytes
+from .files import check_target
 from .vit import HookedViT
 from .toys.shapes import ShapesWorld, SHAPE_EMOJI
 from .toys.train import TOY_RECIPES, train_zoo
@@ -116,8 +117,6 @@ def predictions_section(ctx: TourContext):
     ctx.report.add_section("Predictions", intro).add_images(images, captions, scale=2, correct=ok)
 
 # %% ../nbs/10_cli.ipynb #47ea172f
-def _nbytes(n: int) -> str: return f"{n / 2**20:.2f} MiB" if n >= 2**20 else f"{n / 2**10:.1f} KiB"
-
 def cache_section(ctx: TourContext):
     "hook points and the activation cache of one image"
     _, cache = ctx.example
@@ -125,7 +124,7 @@ def cache_section(ctx: TourContext):
              "bytes": v.nelement() * v.element_size()} for k, v in cache.items()]
     cfg = ctx.model.cfg
     intro = (f"model.run_with_cache(image[None]) on test image 0 keeps all {len(ctx.model.hook_dict)} hook points: "
-             f"{len(cache)} activations, {cache.nbytes:,} bytes ({_nbytes(cache.nbytes)}) in all (cache.nbytes). "
+             f"{len(cache)} activations, {cache.nbytes:,} bytes ({format_bytes(cache.nbytes)}) in all (cache.nbytes). "
              f"Shapes start with the batch of 1; of the {cfg.n_tokens} positions, {cfg.n_prefix} is CLS and the other "
              f"{cfg.n_patches} are the patches, row by row. Hook names follow TransformerLens.")
     ctx.report.add_section("Hooks and the activation cache", intro)
@@ -186,8 +185,7 @@ def tour(model_name: str = "toy/shapes-2l",       # a name from `list_models()`
         ) -> Path:
     "Tour a registered model and save the self-contained HTML report to `out`; returns its path."
     start, out = time.perf_counter(), Path(out).expanduser()
-    if out.is_dir(): raise IsADirectoryError(f"--out {out} is a folder; give a file name such as {out / 'prisma_nb_tour.html'}")
-    if not out.parent.is_dir(): raise FileNotFoundError(f"the output folder {out.parent} does not exist; create it or pass another --out")
+    check_target(out)  # fail before any work on a folder, or a file in a folder that does not exist
     _check_counts(n_images, n_eval, seed)
     info = model_info(model_name)  # an unknown name fails here, with suggestions
     _log(progress, f"loading {model_name}")

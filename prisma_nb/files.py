@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Callable
 
 # %% auto #0
-__all__ = ['atomic_write', 'atomic_write_bytes', 'atomic_write_text']
+__all__ = ['check_target', 'atomic_write', 'atomic_write_bytes', 'atomic_write_text']
 
 # %% ../nbs/00a_files.ipynb #fb513bc1
-def _checked_target(path: str | Path) -> Path:
+def check_target(path: str | Path) -> Path:
     "`path` as a `Path`, or a clear error if it is a folder or its folder does not exist."
     path = Path(path).expanduser()
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; give a file name inside it, such as {path / 'out'}")
@@ -26,7 +26,7 @@ def atomic_write(path: str | Path,                # the file to create or replac
                  write: Callable[[str], None],     # writes the content to the temporary path it is given
                 ) -> Path:
     "Write `path` through `write(tmp)` on a temporary file beside it, then rename it into place."
-    path = _checked_target(path)
+    path = check_target(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:

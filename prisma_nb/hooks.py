@@ -13,7 +13,7 @@ import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['NamesFilter', 'HookPoint', 'HookedRootModule', 'act_name', 'ActivationCache']
+__all__ = ['NamesFilter', 'HookPoint', 'HookedRootModule', 'act_name', 'format_bytes', 'ActivationCache']
 
 # %% ../nbs/00_hooks.ipynb #4071d219
 class HookPoint(nn.Module):
@@ -87,7 +87,6 @@ class HookedRootModule(nn.Module):
             if isinstance(module, HookPoint):
                 module.name = name
                 self.hook_dict[name] = module
-        self.mod_dict = dict(self.named_modules())
 
     def _unknown(self, name: str) -> KeyError:
         close = difflib.get_close_matches(name, list(self.hook_dict), n=3, cutoff=0.5)
@@ -180,7 +179,8 @@ def act_name(name: str, layer: int | None = None, sublayer: str | None = None, n
     raise KeyError(f"unknown activation shorthand {name!r}; known: {', '.join(_BLOCK + _ATTN + _MLP + ('scale', 'normalized'))}")
 
 # %% ../nbs/00_hooks.ipynb #41cbc2f5
-def _fmt_bytes(n: int) -> str:
+def format_bytes(n: int) -> str:
+    "A byte count for people: `1.0 MiB`."
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB": return f"{n:.1f} {unit}" if unit != "B" else f"{n} B"
         n /= 1024
@@ -220,7 +220,7 @@ class ActivationCache:
         return total
 
     def __repr__(self):
-        return f"ActivationCache({len(self)} activations, {_fmt_bytes(self.nbytes)}, has_batch_dim={self.has_batch_dim})"
+        return f"ActivationCache({len(self)} activations, {format_bytes(self.nbytes)}, has_batch_dim={self.has_batch_dim})"
 
     def to(self, device, move_model: bool = False) -> ActivationCache:
         "Move every tensor (and optionally the model) to `device`."
