@@ -10,7 +10,9 @@ from typing import Callable, Sequence, Union
 import torch
 from torch import Tensor
 from jaxtyping import Float
+from pathlib import Path
 from ..hooks import HookedRootModule
+from ..files import atomic_write
 
 # %% auto #0
 __all__ = ['Selection', 'ABLATIONS', 'AblationReference', 'ablation_hook', 'ablate_heads', 'ablate_neurons', 'ablate_positions']
@@ -18,24 +20,34 @@ __all__ = ['Selection', 'ABLATIONS', 'AblationReference', 'ablation_hook', 'abla
 # %% ../../nbs/32_analysis.ablation.ipynb #f097ac5f
 class AblationReference:
     "Activations of a reference set of images at some hooks: their mean (mean ablation) and the samples themselves (resample ablation)."
-    def __init__(self, model: HookedRootModule,  # the model whose activations are recorded
-                 images: Tensor,                  # reference images `[n, c, h, w]`
-                 names: Sequence[str] | str,      # hook names to record
-                 keep_samples: bool = True,       # keep every image's activations (needed to resample; mean-only otherwise)
-                 batch_size: int = 64):           # images per forward pass
+    def __init__(self, means: dict[str, Tensor],           # hook name -> mean activation (no batch dimension)
+                 samples: dict[str, Tensor] | None = None,  # hook name -> every reference image's activation, or None
+                 n_images: int | None = None):              # reference images behind the means
+        if not means: raise ValueError("a reference set needs at least one hook's activations")
+        if samples is not None and set(samples) != set(means): raise ValueError("samples must cover the same hooks as means")
+        self.names, self.means, self.samples = list(means), means, samples
+        self.n_images = n_images if n_images is not None else (len(next(iter(samples.values()))) if samples else None)
+
+    @classmethod
+    @torch.no_grad()
+    def from_images(cls, model: HookedRootModule,  # the model whose activations are recorded
+                    images: Tensor,                 # reference images `[n, c, h, w]`
+                    names: Sequence[str] | str,     # hook names to record
+                    keep_samples: bool = True,      # keep every image's activations (needed to resample; mean-only otherwise)
+                    batch_size: int = 64            # images per forward pass
+                   ) -> AblationReference:
+        "Record the activations of `images` at hooks `names`, once."
         names = [names] if isinstance(names, str) else list(names)
         if not names: raise ValueError("name at least one hook to record, e.g. names=['blocks.0.attn.hook_z']")
         if len(images) < 1: raise ValueError("the reference set is empty; pass at least one image")
         sums, samples = {}, {n: [] for n in names}
-        with torch.no_grad():
-            for start in range(0, len(images), batch_size):
-                _, cache = model.run_with_cache(images[start:start + batch_size], names_filter=names)
-                for n in names:
-                    sums[n] = cache[n].sum(0) + sums.get(n, 0)
-                    if keep_samples: samples[n].append(cache[n])
-        self.names, self.n_images = names, len(images)
-        self.means = {n: s / len(images) for n, s in sums.items()}
-        self.samples = {n: torch.cat(s) for n, s in samples.items()} if keep_samples else None
+        for start in range(0, len(images), batch_size):
+            _, cache = model.run_with_cache(images[start:start + batch_size], names_filter=names)
+            for n in names:
+                sums[n] = cache[n].sum(0) + sums.get(n, 0)
+                if keep_samples: samples[n].append(cache[n])
+        return cls({n: s / len(images) for n, s in sums.items()},
+                   {n: torch.cat(s) for n, s in samples.items()} if keep_samples else None, len(images))
 
     def __repr__(self):
         return f"AblationReference({self.n_images} images, hooks={self.names}, samples={'kept' if self.samples else 'not kept'})"
@@ -43,7 +55,7 @@ class AblationReference:
     def _check(self, name: str):
         if name not in self.means:
             raise KeyError(f"the reference set has no activations of {name!r}; it recorded {self.names}. "
-                           f"Build it with AblationReference(model, images, names=[..., {name!r}])")
+                           f"Build it with AblationReference.from_images(model, images, names=[..., {name!r}])")
 
     def mean(self, name: str) -> Tensor:
         "Mean activation of hook `name` over the reference images (no batch dimension)."
@@ -57,7 +69,27 @@ class AblationReference:
         gen = torch.Generator().manual_seed(seed)
         return self.samples[name][torch.randint(self.n_images, (n,), generator=gen)]
 
-# %% ../../nbs/32_analysis.ablation.ipynb #97d99eb9
+    def save(self, path: str | Path) -> Path:
+        "Write the reference set to one safetensors file (atomically)."
+        from safetensors.torch import save_file
+        tensors = {f"mean/{n}": t.contiguous() for n, t in self.means.items()}
+        if self.samples: tensors.update({f"sample/{n}": t.contiguous() for n, t in self.samples.items()})
+        meta = {"format": "prisma_nb.ablation_reference", "format_version": "1", "n_images": str(self.n_images)}
+        return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
+
+    @classmethod
+    def load(cls, path: str | Path) -> AblationReference:
+        "Read a reference set written by `save`."
+        from safetensors import safe_open
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            if meta.get("format") != "prisma_nb.ablation_reference":
+                raise ValueError(f"{path} is not an ablation reference set written by AblationReference.save")
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        pick = lambda kind: {k.split("/", 1)[1]: v for k, v in tensors.items() if k.startswith(kind + "/")}
+        return cls(pick("mean"), pick("sample") or None, int(meta["n_images"]))
+
+# %% ../../nbs/32_analysis.ablation.ipynb #66fc40da
 Selection = Union[tuple, int, slice, list, Tensor, Callable[[Tensor], Tensor]]
 ABLATIONS = ("zero", "mean", "resample")
 
@@ -94,14 +126,14 @@ def ablation_hook(name: str,                   # full hook name, e.g. 'blocks.0.
     "A `(hook_name, fn)` pair that replaces the selected units of hook `name` by zeros, reference means or resampled values."
     if how not in ABLATIONS: raise ValueError(f"how must be one of {ABLATIONS}, got {how!r}")
     if how != "zero":
-        if reference is None: raise ValueError(f"{how} ablation needs a reference set: pass reference=AblationReference(model, images, [{name!r}])")
+        if reference is None: raise ValueError(f"{how} ablation needs a reference set: pass reference=AblationReference.from_images(model, images, [{name!r}])")
         reference._check(name)
     def ablate(act: Tensor, hook) -> Tensor:
         return torch.where(_mask(select, act, name), _replacement(how, name, act, reference, seed), act)
     ablate.__name__ = f"{how}_ablate"
     return name, ablate
 
-# %% ../../nbs/32_analysis.ablation.ipynb #01adcdb8
+# %% ../../nbs/32_analysis.ablation.ipynb #a84f327b
 def _layer(model, layer: int) -> int:
     n = model.cfg.n_layers
     if not isinstance(layer, int) or not -n <= layer < n: raise IndexError(f"layer {layer!r} is out of range for a model with {n} layers")

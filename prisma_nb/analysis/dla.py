@@ -162,7 +162,7 @@ def direct_logit_attribution(model: HookedViT,          # a model with a classif
     return LogitAttribution(by_position.sum(-1), labels, by_position, torch.stack(head_sources), biases, logits,
                             classes, incorrect, tuple(cfg.grid_size), cfg.n_prefix)
 
-# %% ../../nbs/33_analysis.dla.ipynb #21cff591
+# %% ../../nbs/33_analysis.dla.ipynb #9a655258
 def _plotly():
     import plotly.graph_objects as go
     return go
