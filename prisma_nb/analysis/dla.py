@@ -15,7 +15,7 @@ from ..vit import HookedViT
 
 # %% auto #0
 __all__ = ['check_classes', 'logit_directions', 'dla_hook_names', 'component_outputs', 'LogitAttribution',
-           'direct_logit_attribution', 'plot_components', 'image_heatmap', 'plot_head_sources']
+           'direct_logit_attribution', 'plot_components', 'image_heatmap', 'plot_heads', 'plot_head_sources']
 
 # %% ../../nbs/33_analysis.dla.ipynb #4b7e5167
 def check_classes(model: HookedViT, classes, batch: int, what: str = "classes") -> Tensor:
@@ -193,6 +193,18 @@ def image_heatmap(values: Float[Tensor, "rows cols"],  # one value per patch
     fig.update_layout(title=title, width=size + 80, height=size + 40, margin=dict(l=10, r=10, t=40, b=10))
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
     fig.update_xaxes(visible=False)
+    return fig
+
+def plot_heads(dla: LogitAttribution, index: int = 0):
+    "A plotly heatmap of every head's share of image `index`'s logit, layers as rows."
+    go = _plotly()
+    vals = dla.heads[..., index]
+    lim = vals.abs().max().item() or 1.0
+    fig = go.Figure(go.Heatmap(z=vals.tolist(), x=[f"H{h}" for h in range(vals.shape[1])], y=[f"L{l}" for l in range(vals.shape[0])],
+                               colorscale="RdBu", zmin=-lim, zmax=lim, colorbar=dict(title="share")))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title=f"heads' direct shares of the logit, image {index}", height=120 + 40 * vals.shape[0], width=420,
+                      margin=dict(l=40, r=10, t=40, b=30))
     return fig
 
 def plot_head_sources(dla: LogitAttribution, image: Tensor, layer: int, head: int, index: int = 0):
