@@ -133,8 +133,10 @@ def direct_logit_attribution(model: HookedViT,          # a model with a classif
                             ) -> LogitAttribution:
     "Each embedding's, head's and MLP's direct share of a class logit, per component, per position and per source patch."
     cfg = model.cfg
-    if cfg.head != "classes": check_classes(model, 0, 1)  # the error for projection heads
-    _pool_weights(model, cfg.n_tokens, "cpu")
+    if cfg.head != "classes":
+        raise ValueError(f"direct logit attribution needs a classification head, but this model's head is {cfg.head!r}; "
+                         "for a projection head use logit_lens with class_embeddings")
+    if cfg.pool == "none": raise ValueError("direct logit attribution needs a pooled model (pool 'cls' or 'mean'); this model has pool='none'")
     if (images is None) == (cache is None): raise ValueError("pass images or a cache from model.run_with_cache(images, names_filter=dla_hook_names(model))")
     if cache is None: _, cache = model.run_with_cache(images, names_filter=dla_hook_names(model))
     missing = [n for n in dla_hook_names(model) if n not in cache]

@@ -44,8 +44,13 @@ def dla_figure(dla: LogitAttribution, image: Tensor, index: int = 0, dpi: int = 
     return fig
 
 # %% ../../nbs/12_tour.circuits.ipynb #b87d0219
-def emoji_lens_html(lens: LogitLens, image: Tensor, emoji: list[str], class_names: list[str], index: int = 0,
-                    scale: int = 3) -> str:
+def emoji_lens_html(lens: LogitLens,         # a logit lens of a batch
+                    image: Tensor,            # image `index` of that batch, `[3, h, w]` in [0, 1]
+                    emoji: list[str],         # one emoji per class
+                    class_names: list[str],   # one name per class
+                    index: int = 0,           # which image of the batch
+                    scale: int = 3            # display pixels per image pixel
+                   ) -> str:
     "HTML panels of the emoji logit lens of image `index`, one per layer, each over the image."
     grids = lens.emoji_grid(emoji, index)
     probs = lens.patch_grid(lens.top1_prob[:, index])
