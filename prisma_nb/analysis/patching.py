@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from jaxtyping import Float
+from ..hooks import HookPoint
 from ..vit import HookedViT
 
 # %% auto #0
@@ -124,9 +125,25 @@ class PatchResult:
                 f"{self.metric_name}: clean {self.clean_value:.4g}, corrupt {self.corrupt_value:.4g})")
 
 # %% ../../nbs/30_analysis.patching.ipynb #104d110e
+def _hooked(module) -> bool: return any(isinstance(m, HookPoint) and m.has_hooks for m in module.modules())
+
+def _cls_block(block, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch 1 d_model"]:
+    "`block(x)` at position 0 only: all a CLS-pooled head reads of the last block."
+    q, k, v = block.attn._qkv(block.ln1(x))
+    z = F.scaled_dot_product_attention(q[:, :1].transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)).transpose(1, 2)
+    attn_out = F.linear(z.flatten(-2), block.attn.W_O.flatten(0, 1).T, block.attn.b_O)
+    x = x[:, :1] + (attn_out if block.ls1 is None else attn_out * block.ls1)
+    if block.attn_only: return x
+    mlp_out = block.mlp(block.ln2(x))
+    return x + (mlp_out if block.ls2 is None else mlp_out * block.ls2)
+
 def _run_from(model: HookedViT, resid: Float[Tensor, "batch pos d_model"], layer: int) -> Tensor:
     "The model's output when `resid` enters block `layer` (the same steps as `HookedViT.forward` from there)."
-    for block in model.blocks[layer:]: resid = block(resid)
+    blocks = list(model.blocks[layer:])
+    # a CLS-pooled head reads one position of the last block: compute only that one when nothing hooks the rest
+    cls_only = model.cfg.pool == "cls" and blocks and not _hooked(blocks[-1]) and not _hooked(model.ln_final)
+    for block in blocks[:-1] if cls_only else blocks: resid = block(resid)
+    if cls_only: resid = _cls_block(blocks[-1], resid)
     x = model.ln_final(resid)
     if model.cfg.pool == "none": return x
     x = model.hook_pooled(model._pool(x))
@@ -188,24 +205,28 @@ def _writer(source: Tensor, jobs: list[tuple[int, tuple]], n: int):
         return act
     return write
 
-def _patch_batched(model, base, sites, source_cache, metric, rows_per_chunk):
+def _patch_batched(model, base, sites, source_cache, metric, rows_per_chunk, base_value: float):
     "Metric per site, rows of one layer at a time, each chunk one forward pass from that layer."
     n = len(base)
     start_layers = sorted({layer for _, layer, _, _ in sites})
-    _, base_cache = model.run_with_cache(base, names_filter=[f"blocks.{l}.hook_resid_pre" for l in start_layers])
+    names = sorted({s[2] for s in sites} | {f"blocks.{l}.hook_resid_pre" for l in start_layers})
+    _, base_cache = model.run_with_cache(base, names_filter=names)
+    values = torch.full((len(sites),), base_value)
+    # a site whose activation is the same in both runs leaves the base run as it is: no forward needed
+    todo = [i for i, (_, _, hook, index) in enumerate(sites)
+            if not torch.equal(source_cache[hook][(slice(None),) + index], base_cache[hook][(slice(None),) + index])]
     per_chunk = max(1, rows_per_chunk // n)
-    values = []
     for layer in start_layers:
-        layer_sites = [s for s in sites if s[1] == layer]
+        layer_sites = [i for i in todo if sites[i][1] == layer]
         for c in range(0, len(layer_sites), per_chunk):
             chunk = layer_sites[c:c + per_chunk]
             jobs: dict[str, list] = {}
-            for i, (_, _, hook, index) in enumerate(chunk): jobs.setdefault(hook, []).append((i * n, index))
+            for row, i in enumerate(chunk): jobs.setdefault(sites[i][2], []).append((row * n, sites[i][3]))
             resid = base_cache[f"blocks.{layer}.hook_resid_pre"].repeat(len(chunk), 1, 1)
             with model.hooks([(h, _writer(source_cache[h], j, n)) for h, j in jobs.items()]):
                 out = _run_from(model, resid, layer)
-            values.append(_metric_values(metric, out, len(resid)).view(len(chunk), n).mean(1))
-    return torch.cat(values)
+            values[chunk] = _metric_values(metric, out, len(resid)).view(len(chunk), n).mean(1).to(values)
+    return values
 
 def _patch_loop(model, base, sites, source_cache, metric):
     "Metric per site, one full forward pass per site: the plain reference."
@@ -246,7 +267,7 @@ def activation_patch(model: HookedViT,
     if method == "loop": values = _patch_loop(model, base, sites, source_cache, metric)
     else:
         if max_batch is None: max_batch = max(1, max_bytes // row_bytes(model, n_pos))
-        values = _patch_batched(model, base, sites, source_cache, metric, max_batch)
+        values = _patch_batched(model, base, sites, source_cache, metric, max_batch, base_value)
     clean_value, corrupt_value = (source_value, base_value) if direction == "denoise" else (base_value, source_value)
     return PatchResult(values.view(*map(len, coords)).cpu(), dims, _labels(dims, coords, position_labels(model.cfg.n_prefix, grid, model.cfg.cls_token)),
                        coords, metric_name(metric), clean_value, corrupt_value, component, direction, grid, model.cfg.n_prefix)
