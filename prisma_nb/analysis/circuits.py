@@ -19,7 +19,7 @@ from .patching import (PatchResult, check_component, input_grid, position_labels
 
 # %% auto #0
 __all__ = ['attribution_patch', 'EdgeGraph', 'edge_graph', 'edge_forward', 'EdgeScores', 'edge_attribution_patch', 'Circuit',
-           'find_circuit']
+           'find_circuit', 'plot_circuit']
 
 # %% ../../nbs/31_analysis.circuits.ipynb #da44596a
 def _grads_at(model: HookedViT, images: Tensor, names: list[str], metric: Callable):
@@ -229,3 +229,38 @@ def find_circuit(model: HookedViT, clean: Tensor, corrupt: Tensor, metric: Calla
     kept = graph.allowed & (removed == 0)
     circuit_value = _metric_values(metric, run(clean, removed, corrupt_outputs)[0], len(clean)).mean().item()
     return Circuit(graph, kept, metric_name(metric), clean_value, corrupt_value, circuit_value, threshold)
+
+# %% ../../nbs/31_analysis.circuits.ipynb #d113a4a5
+_INPUT_COLOURS = {"q": "#2874a6", "k": "#d68910", "v": "#239b56", "": "#555555"}
+
+def _node_xy(name: str, n_heads: int) -> tuple[float, float]:
+    "Where a writer or reader node sits: x by data-path step, y by head (MLPs, embed and logits in the middle)."
+    mid = (n_heads - 1) / 2
+    if name == "embed": return 0.0, mid
+    if name.startswith("M"): return 2 * int(name[1:]) + 2.0, mid
+    if name.startswith("L"):
+        layer, head = name[1:].split("H")
+        return 2 * int(layer) + 1.0, float(head)
+    return None, mid  # logits: x set by the caller
+
+def plot_circuit(self: Circuit, dpi: int = 72):
+    "Matplotlib figure of the circuit's nodes and kept edges."
+    import matplotlib.pyplot as plt
+    n_heads = sum(1 for n in self.graph.nodes if n.startswith("L0H"))
+    last = max(_node_xy(n, n_heads)[0] for n in self.graph.nodes) + 1
+    xy = lambda n: (last, (n_heads - 1) / 2) if n == "logits" else _node_xy(n, n_heads)
+    fig, ax = plt.subplots(figsize=(1 + 0.9 * last, 0.5 + 0.6 * n_heads), dpi=dpi)
+    for name in self.graph.nodes + ["logits"]:
+        on = name in self.nodes
+        ax.scatter(*xy(name), s=420, c="#fdebd0" if on else "#f2f3f4", edgecolors="black" if on else "#bbbbbb", zorder=2)
+        ax.annotate(name, xy(name), ha="center", va="center", fontsize=6, color="black" if on else "#999999", zorder=3)
+    for writer, reader in self.edges:
+        node, _, inp = reader.partition(".")
+        (x0, y0), (x1, y1) = xy(writer), xy(node)
+        ax.annotate("", (x1 - 0.12, y1), (x0 + 0.12, y0), arrowprops=dict(arrowstyle="->", color=_INPUT_COLOURS[inp], lw=1.2), zorder=1)
+    for inp, colour in _INPUT_COLOURS.items(): ax.plot([], [], color=colour, label=inp or "MLP / logits")
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1, 1)); ax.axis("off")
+    ax.set_title(repr(self), fontsize=8)
+    fig.tight_layout(); plt.close(fig)
+    return fig
+Circuit.plot = plot_circuit

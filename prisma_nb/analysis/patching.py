@@ -205,11 +205,17 @@ def _writer(source: Tensor, jobs: list[tuple[int, tuple]], n: int):
         return act
     return write
 
+def _entering(model, images: Tensor, cache, layer: int) -> Tensor:
+    "What enters block `layer` before any of its hooks: the (normed) embedding, or block `layer - 1`'s output."
+    if layer > 0: return cache[f"blocks.{layer - 1}.hook_resid_post"]
+    x = model._embed(images)
+    return x if model.ln_pre is None else model.ln_pre(x)
+
 def _patch_batched(model, base, sites, source_cache, metric, rows_per_chunk, base_value: float):
     "Metric per site, rows of one layer at a time, each chunk one forward pass from that layer."
     n = len(base)
     start_layers = sorted({layer for _, layer, _, _ in sites})
-    names = sorted({s[2] for s in sites} | {f"blocks.{l}.hook_resid_pre" for l in start_layers})
+    names = sorted({s[2] for s in sites} | {f"blocks.{l - 1}.hook_resid_post" for l in start_layers if l > 0})
     _, base_cache = model.run_with_cache(base, names_filter=names)
     values = torch.full((len(sites),), base_value)
     # a site whose activation is the same in both runs leaves the base run as it is: no forward needed
@@ -222,7 +228,7 @@ def _patch_batched(model, base, sites, source_cache, metric, rows_per_chunk, bas
             chunk = layer_sites[c:c + per_chunk]
             jobs: dict[str, list] = {}
             for row, i in enumerate(chunk): jobs.setdefault(sites[i][2], []).append((row * n, sites[i][3]))
-            resid = base_cache[f"blocks.{layer}.hook_resid_pre"].repeat(len(chunk), 1, 1)
+            resid = _entering(model, base, base_cache, layer).repeat(len(chunk), 1, 1)
             with model.hooks([(h, _writer(source_cache[h], j, n)) for h, j in jobs.items()]):
                 out = _run_from(model, resid, layer)
             values[chunk] = _metric_values(metric, out, len(resid)).view(len(chunk), n).mean(1).to(values)
@@ -272,7 +278,7 @@ def activation_patch(model: HookedViT,
     return PatchResult(values.view(*map(len, coords)).cpu(), dims, _labels(dims, coords, position_labels(model.cfg.n_prefix, grid, model.cfg.cls_token)),
                        coords, metric_name(metric), clean_value, corrupt_value, component, direction, grid, model.cfg.n_prefix)
 
-# %% ../../nbs/30_analysis.patching.ipynb #3bf9a1cf
+# %% ../../nbs/30_analysis.patching.ipynb #cb125a5f
 def patch_residual_stream(model, clean, corrupt, metric, where: str = "pre", **kwargs) -> PatchResult:
     "Patch the residual stream (`where` = 'pre', 'mid' or 'post') by (layer, position)."
     if where not in ("pre", "mid", "post"): raise ValueError(f"where must be 'pre', 'mid' or 'post', got {where!r}")
@@ -298,7 +304,7 @@ def patch_head_pattern(model, clean, corrupt, metric, by_pos: bool = False, **kw
     "Patch each head's attention pattern by (layer, head), or by (layer, head, query position) if `by_pos`."
     return activation_patch(model, clean, corrupt, metric, component="pattern", by="head_pos" if by_pos else "head", **kwargs)
 
-# %% ../../nbs/30_analysis.patching.ipynb #3e84b53f
+# %% ../../nbs/30_analysis.patching.ipynb #e06ae2c2
 def stack_results(results: Sequence[PatchResult]) -> PatchResult:
     "Stack results of the same grid along a new first dimension 'component'."
     first = results[0]
@@ -319,7 +325,7 @@ def patch_head_every(model, clean, corrupt, metric, **kwargs) -> PatchResult:
     return stack_results([activation_patch(model, clean, corrupt, metric, component=c, by="head", **kwargs)
                           for c in ("result", "q", "k", "v", "pattern")])
 
-# %% ../../nbs/30_analysis.patching.ipynb #6cc22abd
+# %% ../../nbs/30_analysis.patching.ipynb #64a821cb
 def on_grid(self: PatchResult, normalized: bool = True) -> Tensor:
     "Values over the patch grid: `[..., rows, cols]` (`[..., time, rows, cols]` for video); unpatched cells are NaN."
     if self.dims[-1] != "pos": raise ValueError(f"on_grid needs a last dimension 'pos', this result has dims {self.dims}")
@@ -330,7 +336,7 @@ def on_grid(self: PatchResult, normalized: bool = True) -> Tensor:
     return out.view(values.shape[:-1] + tuple(self.grid))
 PatchResult.on_grid = on_grid
 
-# %% ../../nbs/30_analysis.patching.ipynb #ef73a3fa
+# %% ../../nbs/30_analysis.patching.ipynb #e15e2af8
 def heatmap(self: PatchResult, normalized: bool = True, title: str | None = None, height: int | None = None):
     "Plotly heatmap of a 2-D result (one panel per component for a 3-D one); 0 = corrupted, 1 = clean when `normalized`."
     import plotly.graph_objects as go
@@ -351,7 +357,7 @@ def heatmap(self: PatchResult, normalized: bool = True, title: str | None = None
     return fig
 PatchResult.heatmap = heatmap
 
-# %% ../../nbs/30_analysis.patching.ipynb #466c1e3c
+# %% ../../nbs/30_analysis.patching.ipynb #9ac3475f
 def plot_on_image(self: PatchResult, image: Tensor | None = None, normalized: bool = True, title: str | None = None, dpi: int = 72):
     "Matplotlib figure: one panel per layer of the values on the patch grid (over `image` `[3, H, W]` if given), CLS value in the title."
     import matplotlib.pyplot as plt
