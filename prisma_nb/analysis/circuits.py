@@ -6,7 +6,6 @@ Docs: https://prisma-nb.github.io/prisma_nb/analysis.circuits.html.md"""
 
 # %% ../../nbs/31_analysis.circuits.ipynb #0a30ff80
 from __future__ import annotations
-import math
 from dataclasses import dataclass
 from typing import Callable
 import torch
@@ -14,8 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from jaxtyping import Float
 from ..vit import HookedViT
-from .patching import (PatchResult, check_component, input_grid, position_labels, metric_name,
-                                         _check_pair, _metric_values, _sites, _labels, _run_from)
+from .patching import PatchResult, metric_name, _check_pair, _metric_values, _plan, _run_from
 
 # %% auto #0
 __all__ = ['attribution_patch', 'EdgeGraph', 'edge_graph', 'edge_forward', 'EdgeScores', 'edge_attribution_patch', 'Circuit',
@@ -42,22 +40,15 @@ def attribution_patch(model: HookedViT,
                       direction: str = "denoise",    # 'denoise': clean into corrupted; 'noise': corrupted into clean
                      ) -> PatchResult:
     "First-order estimate of `activation_patch` from one forward and backward pass on the base run: (source − base) · gradient."
-    by = check_component(model, component, by)
-    if direction not in ("denoise", "noise"): raise ValueError(f"direction must be 'denoise' or 'noise', got {direction!r}")
-    _check_pair(clean, corrupt)
-    grid = input_grid(model, clean)
-    dims, coords, sites = _sites(model, component, by, layers, heads, positions, model.cfg.n_prefix + math.prod(grid))
-    names = sorted({s[2] for s in sites})
-    base, source = (corrupt, clean) if direction == "denoise" else (clean, corrupt)
-    with torch.no_grad(): source_out, source_cache = model.run_with_cache(source, names_filter=names)
-    source_value = _metric_values(metric, source_out, len(base)).mean().item()
-    base_acts, grads, base_values = _grads_at(model, base, names, metric)
+    plan = _plan(model, clean, corrupt, component, by, layers, heads, positions, direction)
+    names = sorted({s[2] for s in plan.sites})
+    with torch.no_grad(): source_out, source_cache = model.run_with_cache(plan.source, names_filter=names)
+    source_value = _metric_values(metric, source_out, len(clean)).mean().item()
+    base_acts, grads, base_values = _grads_at(model, plan.base, names, metric)
     change = {n: grads[n] * (source_cache[n] - base_acts[n]) for n in names}
     base_value = base_values.mean().item()
-    values = torch.stack([change[hook][(slice(None),) + index].sum() / len(base) for _, _, hook, index in sites]) + base_value
-    clean_value, corrupt_value = (source_value, base_value) if direction == "denoise" else (base_value, source_value)
-    return PatchResult(values.view(*map(len, coords)).cpu(), dims, _labels(dims, coords, position_labels(model.cfg.n_prefix, grid, model.cfg.cls_token)),
-                       coords, metric_name(metric), clean_value, corrupt_value, f"{component} (attribution)", direction, grid, model.cfg.n_prefix)
+    values = torch.stack([change[hook][(slice(None),) + index].sum() / len(clean) for _, _, hook, index in plan.sites]) + base_value
+    return plan.result(model, values, metric, base_value, source_value, f"{component} (attribution)")
 
 # %% ../../nbs/31_analysis.circuits.ipynb #67ca1d76
 @dataclass

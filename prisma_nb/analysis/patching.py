@@ -17,7 +17,7 @@ from ..hooks import HookPoint
 from ..vit import HookedViT
 
 # %% auto #0
-__all__ = ['RESID_COMPONENTS', 'HEAD_COMPONENTS', 'COMPONENTS', 'logit_diff', 'class_prob', 'cross_entropy', 'metric_name',
+__all__ = ['RESID_COMPONENTS', 'HEAD_COMPONENTS', 'COMPONENTS', 'logit_diff', 'class_prob', 'cross_entropy_loss', 'metric_name',
            'check_component', 'input_grid', 'position_labels', 'PatchResult', 'row_bytes', 'activation_patch',
            'patch_residual_stream', 'patch_attn_out', 'patch_mlp_out', 'patch_head_z', 'patch_head_out',
            'patch_head_pattern', 'stack_results', 'patch_block_every', 'patch_head_every', 'on_grid', 'heatmap',
@@ -37,7 +37,7 @@ def class_prob(target: int):  # class whose softmax probability is measured
     "Metric: probability of class `target` per batch item."
     return _named(lambda logits: logits.softmax(-1)[:, target], f"p(class {target})")
 
-def cross_entropy(labels: int | Tensor):  # the right class, for every item or one per item
+def cross_entropy_loss(labels: int | Tensor):  # the right class, for every item or one per item
     "Metric: cross-entropy loss of `labels` per batch item (lower means closer to `labels`)."
     def loss(logits):
         target = torch.as_tensor(labels, device=logits.device).expand(len(logits))
@@ -243,6 +243,38 @@ def _patch_loop(model, base, sites, source_cache, metric):
     return torch.stack(values)
 
 # %% ../../nbs/30_analysis.patching.ipynb #b0879d50
+@dataclass
+class _Plan:
+    "Checked inputs of a patching run and its sites."
+    dims: tuple
+    coords: tuple
+    sites: list
+    grid: tuple
+    base: Tensor     # the run patched into
+    source: Tensor   # the run patched from
+    direction: str
+    n_pos: int       # token positions of the images
+
+    def result(self, model, values: Tensor, metric, base_value: float, source_value: float, component: str) -> PatchResult:
+        "The `PatchResult` of per-site `values` (in site order)."
+        cfg = model.cfg
+        clean_value, corrupt_value = (source_value, base_value) if self.direction == "denoise" else (base_value, source_value)
+        labels = _labels(self.dims, self.coords, position_labels(cfg.n_prefix, self.grid, cfg.cls_token))
+        return PatchResult(values.view(*map(len, self.coords)).cpu(), self.dims, labels, self.coords, metric_name(metric),
+                           clean_value, corrupt_value, component, self.direction, self.grid, cfg.n_prefix)
+
+def _plan(model, clean, corrupt, component, by, layers, heads, positions, direction) -> _Plan:
+    "Check the inputs of a patching run and list its sites."
+    by = check_component(model, component, by)
+    if direction not in ("denoise", "noise"): raise ValueError(f"direction must be 'denoise' or 'noise', got {direction!r}")
+    _check_pair(clean, corrupt)
+    grid = input_grid(model, clean)
+    n_pos = model.cfg.n_prefix + math.prod(grid)
+    dims, coords, sites = _sites(model, component, by, layers, heads, positions, n_pos)
+    base, source = (corrupt, clean) if direction == "denoise" else (clean, corrupt)
+    return _Plan(dims, coords, sites, grid, base, source, direction, n_pos)
+
+# %% ../../nbs/30_analysis.patching.ipynb #c6373b66
 @torch.no_grad()
 def activation_patch(model: HookedViT,
                      clean: Tensor,                  # clean images `[batch, channel, height, width]`
@@ -259,26 +291,18 @@ def activation_patch(model: HookedViT,
                      max_bytes: int = 2**30,         # activation memory budget per forward pass when `max_batch` is None
                     ) -> PatchResult:
     "Patch `component` at every site (a layer × position / head grid) and measure `metric` on the patched run."
-    by = check_component(model, component, by)
-    if direction not in ("denoise", "noise"): raise ValueError(f"direction must be 'denoise' or 'noise', got {direction!r}")
     if method not in ("batch", "loop"): raise ValueError(f"method must be 'batch' or 'loop', got {method!r}")
-    _check_pair(clean, corrupt)
-    grid = input_grid(model, clean)
-    n_pos = model.cfg.n_prefix + math.prod(grid)
-    dims, coords, sites = _sites(model, component, by, layers, heads, positions, n_pos)
-    base, source = (corrupt, clean) if direction == "denoise" else (clean, corrupt)
-    source_out, source_cache = model.run_with_cache(source, names_filter=sorted({s[2] for s in sites}))
-    base_value = _metric_values(metric, model(base), len(base)).mean().item()
-    source_value = _metric_values(metric, source_out, len(base)).mean().item()
-    if method == "loop": values = _patch_loop(model, base, sites, source_cache, metric)
+    plan = _plan(model, clean, corrupt, component, by, layers, heads, positions, direction)
+    source_out, source_cache = model.run_with_cache(plan.source, names_filter=sorted({s[2] for s in plan.sites}))
+    base_value = _metric_values(metric, model(plan.base), len(clean)).mean().item()
+    source_value = _metric_values(metric, source_out, len(clean)).mean().item()
+    if method == "loop": values = _patch_loop(model, plan.base, plan.sites, source_cache, metric)
     else:
-        if max_batch is None: max_batch = max(1, max_bytes // row_bytes(model, n_pos))
-        values = _patch_batched(model, base, sites, source_cache, metric, max_batch, base_value)
-    clean_value, corrupt_value = (source_value, base_value) if direction == "denoise" else (base_value, source_value)
-    return PatchResult(values.view(*map(len, coords)).cpu(), dims, _labels(dims, coords, position_labels(model.cfg.n_prefix, grid, model.cfg.cls_token)),
-                       coords, metric_name(metric), clean_value, corrupt_value, component, direction, grid, model.cfg.n_prefix)
+        if max_batch is None: max_batch = max(1, max_bytes // row_bytes(model, plan.n_pos))
+        values = _patch_batched(model, plan.base, plan.sites, source_cache, metric, max_batch, base_value)
+    return plan.result(model, values, metric, base_value, source_value, component)
 
-# %% ../../nbs/30_analysis.patching.ipynb #cb125a5f
+# %% ../../nbs/30_analysis.patching.ipynb #02dbe3e7
 def patch_residual_stream(model, clean, corrupt, metric, where: str = "pre", **kwargs) -> PatchResult:
     "Patch the residual stream (`where` = 'pre', 'mid' or 'post') by (layer, position)."
     if where not in ("pre", "mid", "post"): raise ValueError(f"where must be 'pre', 'mid' or 'post', got {where!r}")
@@ -304,7 +328,7 @@ def patch_head_pattern(model, clean, corrupt, metric, by_pos: bool = False, **kw
     "Patch each head's attention pattern by (layer, head), or by (layer, head, query position) if `by_pos`."
     return activation_patch(model, clean, corrupt, metric, component="pattern", by="head_pos" if by_pos else "head", **kwargs)
 
-# %% ../../nbs/30_analysis.patching.ipynb #e06ae2c2
+# %% ../../nbs/30_analysis.patching.ipynb #6cc22abd
 def stack_results(results: Sequence[PatchResult]) -> PatchResult:
     "Stack results of the same grid along a new first dimension 'component'."
     first = results[0]
@@ -325,7 +349,7 @@ def patch_head_every(model, clean, corrupt, metric, **kwargs) -> PatchResult:
     return stack_results([activation_patch(model, clean, corrupt, metric, component=c, by="head", **kwargs)
                           for c in ("result", "q", "k", "v", "pattern")])
 
-# %% ../../nbs/30_analysis.patching.ipynb #64a821cb
+# %% ../../nbs/30_analysis.patching.ipynb #466c1e3c
 def on_grid(self: PatchResult, normalized: bool = True) -> Tensor:
     "Values over the patch grid: `[..., rows, cols]` (`[..., time, rows, cols]` for video); unpatched cells are NaN."
     if self.dims[-1] != "pos": raise ValueError(f"on_grid needs a last dimension 'pos', this result has dims {self.dims}")
@@ -336,7 +360,7 @@ def on_grid(self: PatchResult, normalized: bool = True) -> Tensor:
     return out.view(values.shape[:-1] + tuple(self.grid))
 PatchResult.on_grid = on_grid
 
-# %% ../../nbs/30_analysis.patching.ipynb #e15e2af8
+# %% ../../nbs/30_analysis.patching.ipynb #726c376b
 def heatmap(self: PatchResult, normalized: bool = True, title: str | None = None, height: int | None = None):
     "Plotly heatmap of a 2-D result (one panel per component for a 3-D one); 0 = corrupted, 1 = clean when `normalized`."
     import plotly.graph_objects as go
@@ -357,7 +381,7 @@ def heatmap(self: PatchResult, normalized: bool = True, title: str | None = None
     return fig
 PatchResult.heatmap = heatmap
 
-# %% ../../nbs/30_analysis.patching.ipynb #9ac3475f
+# %% ../../nbs/30_analysis.patching.ipynb #e93de67a
 def plot_on_image(self: PatchResult, image: Tensor | None = None, normalized: bool = True, title: str | None = None, dpi: int = 72):
     "Matplotlib figure: one panel per layer of the values on the patch grid (over `image` `[3, H, W]` if given), CLS value in the title."
     import matplotlib.pyplot as plt
