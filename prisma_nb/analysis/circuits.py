@@ -12,12 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from jaxtyping import Float
+from fastcore.basics import patch
 from ..vit import HookedViT
 from .patching import PatchResult, metric_name, _check_pair, _metric_values, _plan, _run_from
 
 # %% auto #0
 __all__ = ['attribution_patch', 'EdgeGraph', 'edge_graph', 'edge_forward', 'EdgeScores', 'edge_attribution_patch', 'Circuit',
-           'find_circuit', 'plot_circuit']
+           'find_circuit']
 
 # %% ../../nbs/31_analysis.circuits.ipynb #da44596a
 def _grads_at(model: HookedViT, images: Tensor, names: list[str], metric: Callable):
@@ -234,7 +235,8 @@ def _node_xy(name: str, n_heads: int) -> tuple[float, float]:
         return 2 * int(layer) + 1.0, float(head)
     return None, mid  # logits: x set by the caller
 
-def plot_circuit(self: Circuit, dpi: int = 72):
+@patch
+def plot(self: Circuit, dpi: int = 72):
     "Matplotlib figure of the circuit's nodes and kept edges."
     import matplotlib.pyplot as plt
     n_heads = sum(1 for n in self.graph.nodes if n.startswith("L0H"))
@@ -254,4 +256,3 @@ def plot_circuit(self: Circuit, dpi: int = 72):
     ax.set_title(repr(self), fontsize=8)
     fig.tight_layout(); plt.close(fig)
     return fig
-Circuit.plot = plot_circuit

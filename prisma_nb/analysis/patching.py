@@ -7,12 +7,13 @@ Docs: https://prisma-nb.github.io/prisma_nb/analysis.patching.html.md"""
 # %% ../../nbs/30_analysis.patching.ipynb #58bfa082
 from __future__ import annotations
 import difflib, math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from jaxtyping import Float
+from fastcore.basics import patch
 from ..hooks import HookPoint
 from ..vit import HookedViT
 
@@ -20,8 +21,7 @@ from ..vit import HookedViT
 __all__ = ['RESID_COMPONENTS', 'HEAD_COMPONENTS', 'COMPONENTS', 'logit_diff', 'class_prob', 'cross_entropy_loss', 'metric_name',
            'check_component', 'input_grid', 'position_labels', 'PatchResult', 'row_bytes', 'activation_patch',
            'patch_residual_stream', 'patch_attn_out', 'patch_mlp_out', 'patch_head_z', 'patch_head_out',
-           'patch_head_pattern', 'stack_results', 'patch_block_every', 'patch_head_every', 'on_grid', 'heatmap',
-           'plot_on_image']
+           'patch_head_pattern', 'stack_results', 'patch_block_every', 'patch_head_every']
 
 # %% ../../nbs/30_analysis.patching.ipynb #208b8848
 def _named(fn: Callable, name: str) -> Callable:
@@ -224,11 +224,12 @@ def _patch_batched(model, base, sites, source_cache, metric, rows_per_chunk, bas
     per_chunk = max(1, rows_per_chunk // n)
     for layer in start_layers:
         layer_sites = [i for i in todo if sites[i][1] == layer]
+        entering = _entering(model, base, base_cache, layer)
         for c in range(0, len(layer_sites), per_chunk):
             chunk = layer_sites[c:c + per_chunk]
             jobs: dict[str, list] = {}
             for row, i in enumerate(chunk): jobs.setdefault(sites[i][2], []).append((row * n, sites[i][3]))
-            resid = _entering(model, base, base_cache, layer).repeat(len(chunk), 1, 1)
+            resid = entering.repeat(len(chunk), 1, 1)
             with model.hooks([(h, _writer(source_cache[h], j, n)) for h, j in jobs.items()]):
                 out = _run_from(model, resid, layer)
             values[chunk] = _metric_values(metric, out, len(resid)).view(len(chunk), n).mean(1).to(values)
@@ -302,7 +303,7 @@ def activation_patch(model: HookedViT,
         values = _patch_batched(model, plan.base, plan.sites, source_cache, metric, max_batch, base_value)
     return plan.result(model, values, metric, base_value, source_value, component)
 
-# %% ../../nbs/30_analysis.patching.ipynb #02dbe3e7
+# %% ../../nbs/30_analysis.patching.ipynb #6cc22abd
 def patch_residual_stream(model, clean, corrupt, metric, where: str = "pre", **kwargs) -> PatchResult:
     "Patch the residual stream (`where` = 'pre', 'mid' or 'post') by (layer, position)."
     if where not in ("pre", "mid", "post"): raise ValueError(f"where must be 'pre', 'mid' or 'post', got {where!r}")
@@ -328,7 +329,7 @@ def patch_head_pattern(model, clean, corrupt, metric, by_pos: bool = False, **kw
     "Patch each head's attention pattern by (layer, head), or by (layer, head, query position) if `by_pos`."
     return activation_patch(model, clean, corrupt, metric, component="pattern", by="head_pos" if by_pos else "head", **kwargs)
 
-# %% ../../nbs/30_analysis.patching.ipynb #6cc22abd
+# %% ../../nbs/30_analysis.patching.ipynb #6bb8cc45
 def stack_results(results: Sequence[PatchResult]) -> PatchResult:
     "Stack results of the same grid along a new first dimension 'component'."
     first = results[0]
@@ -349,7 +350,8 @@ def patch_head_every(model, clean, corrupt, metric, **kwargs) -> PatchResult:
     return stack_results([activation_patch(model, clean, corrupt, metric, component=c, by="head", **kwargs)
                           for c in ("result", "q", "k", "v", "pattern")])
 
-# %% ../../nbs/30_analysis.patching.ipynb #466c1e3c
+# %% ../../nbs/30_analysis.patching.ipynb #e15e2af8
+@patch
 def on_grid(self: PatchResult, normalized: bool = True) -> Tensor:
     "Values over the patch grid: `[..., rows, cols]` (`[..., time, rows, cols]` for video); unpatched cells are NaN."
     if self.dims[-1] != "pos": raise ValueError(f"on_grid needs a last dimension 'pos', this result has dims {self.dims}")
@@ -358,9 +360,9 @@ def on_grid(self: PatchResult, normalized: bool = True) -> Tensor:
     for i, p in enumerate(self.coords[-1]):
         if p >= self.n_prefix: out[..., p - self.n_prefix] = values[..., i]
     return out.view(values.shape[:-1] + tuple(self.grid))
-PatchResult.on_grid = on_grid
 
-# %% ../../nbs/30_analysis.patching.ipynb #726c376b
+# %% ../../nbs/30_analysis.patching.ipynb #e93de67a
+@patch
 def heatmap(self: PatchResult, normalized: bool = True, title: str | None = None, height: int | None = None):
     "Plotly heatmap of a 2-D result (one panel per component for a 3-D one); 0 = corrupted, 1 = clean when `normalized`."
     import plotly.graph_objects as go
@@ -379,14 +381,14 @@ def heatmap(self: PatchResult, normalized: bool = True, title: str | None = None
     text = f"{self.direction} {self.component}: {self.metric_name}"
     fig.update_layout(title=title or text, height=height or 120 + 40 * len(ylab) * len(panels), margin=dict(l=40, r=20, t=50, b=30))
     return fig
-PatchResult.heatmap = heatmap
 
-# %% ../../nbs/30_analysis.patching.ipynb #e93de67a
+# %% ../../nbs/30_analysis.patching.ipynb #98bc779e
+@patch
 def plot_on_image(self: PatchResult, image: Tensor | None = None, normalized: bool = True, title: str | None = None, dpi: int = 72):
     "Matplotlib figure: one panel per layer of the values on the patch grid (over `image` `[3, H, W]` if given), CLS value in the title."
     import matplotlib.pyplot as plt
     grids = self.on_grid(normalized)
-    if grids.dim() != 3: raise ValueError(f"show draws results by (layer, pos); this one has dims {self.dims}")
+    if grids.dim() != 3: raise ValueError(f"plot_on_image draws image results by (layer, pos); this one has dims {self.dims} and grid {self.grid}")
     values = self.normalized if normalized else self.values
     lim = float(values.abs().nan_to_num().max()) or 1.0
     fig, axs = plt.subplots(1, len(grids), figsize=(2.2 * len(grids), 2.4), dpi=dpi, squeeze=False)
@@ -394,10 +396,9 @@ def plot_on_image(self: PatchResult, image: Tensor | None = None, normalized: bo
         if image is not None: ax.imshow(image.permute(1, 2, 0).clamp(0, 1).numpy(), extent=(0, g.shape[1], g.shape[0], 0))
         im = ax.imshow(g.numpy(), cmap="RdBu", vmin=-lim, vmax=lim, alpha=0.75 if image is not None else 1.0,
                        extent=(0, g.shape[1], g.shape[0], 0))
-        cls = f", CLS {float(row[0]):.2f}" if self.coords[-1][0] == 0 and self.n_prefix else ""
+        cls = f", CLS {float(row[0]):.2f}" if self.labels[-1][0] == "CLS" else ""
         ax.set_title(f"{label}{cls}", fontsize=8); ax.axis("off")
     fig.colorbar(im, ax=axs[0].tolist(), shrink=0.8)
     fig.suptitle(title or f"{self.direction} {self.component}: {self.metric_name}" + (" (normalised)" if normalized else ""), fontsize=9)
     plt.close(fig)
     return fig
-PatchResult.plot_on_image = plot_on_image
