@@ -92,7 +92,12 @@ def edge_forward(model: HookedViT, graph: EdgeGraph, images: Tensor,
                  ):
     "Output of `model` on `images` with `removed` edges patched from the corrupted run; also the nodes' outputs `[n_nodes, batch, pos, d_model]` and the reader inputs (a list of `[readers, batch, pos, d_model]`, in reader order)."
     blocks, n_heads = model.blocks, model.cfg.n_heads
-    if removed is not None and corrupt_outputs is None: raise ValueError("removed edges need corrupt_outputs (from edge_forward on the corrupted images)")
+    if len(graph.readers) != len(blocks) * (3 * n_heads + (0 if model.cfg.attn_only else 1)) + 1:
+        raise ValueError(f"{graph} is not the graph of this model ({len(blocks)} layers × {n_heads} heads); build it with edge_graph(model)")
+    if removed is not None:
+        if corrupt_outputs is None: raise ValueError("removed edges need corrupt_outputs (from edge_forward on the corrupted images)")
+        if tuple(removed.shape) != tuple(graph.allowed.shape):
+            raise ValueError(f"removed has shape {tuple(removed.shape)} but the graph has {tuple(graph.allowed.shape)} (nodes, reader inputs)")
     x = model._embed(images)
     outputs, inputs = [x if model.ln_pre is None else model.ln_pre(x)], []
     resid = outputs[0]
