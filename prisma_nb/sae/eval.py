@@ -287,11 +287,13 @@ class Exemplars:
 def pick_features(density: Tensor,       # fraction of tokens each feature fires on (`SAEEvalTable.densities[i]`)
                   n: int = 4,            # how many features
                   low: float = 1e-3,     # skip features rarer than this (too few examples to read)
-                  high: float = 0.2,     # skip features denser than this (too common to mean much)
+                  high: float = 0.1,     # skip features denser than this (too common to mean much)
                  ) -> list[int]:
-    "The `n` most frequent features whose density lies in `[low, high]` (fewer if fewer qualify)."
+    "`n` features whose density lies in `[low, high]`, spread evenly from the most to the least frequent (fewer if fewer qualify)."
     ok = ((density >= low) & (density <= high)).nonzero().flatten()
-    return ok[density[ok].argsort(descending=True)][:n].tolist()
+    ranked = ok[density[ok].argsort(descending=True)]
+    if len(ranked) <= n: return ranked.tolist()
+    return ranked[torch.linspace(0, len(ranked) - 1, n).round().long()].tolist()
 
 @torch.no_grad()
 def top_exemplars(model: HookedRootModule,     # the model the coder reads
