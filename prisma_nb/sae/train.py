@@ -268,9 +268,9 @@ def write_checkpoint(folder: str | Path,            # the run's checkpoint folde
                     ) -> Path:
     "Write checkpoint `step` atomically under `folder` and point `latest.json` at it."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".step-*.tmp-*"): shutil.rmtree(stale, ignore_errors=True)  # left by a killed run
     name = f"step-{step:08d}"
     tmp = folder / f".{name}.tmp-{os.getpid()}"
-    if tmp.exists(): shutil.rmtree(tmp)
     tmp.mkdir()
     _write_safetensors(tmp / "state.safetensors", tensors)
     atomic_write_text(tmp / "state.json", json.dumps({"format_version": CHECKPOINT_VERSION, "step": step, **meta}))
@@ -297,7 +297,8 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, Tensor], dict]:
     meta = json.loads((path / "state.json").read_text())
     if meta.get("format_version", 0) > CHECKPOINT_VERSION:
         raise ValueError(f"checkpoint {path} has format_version {meta['format_version']}, newer than {CHECKPOINT_VERSION}; upgrade prisma_nb")
-    return load_file(path / "state.safetensors"), meta
+    # clone: fresh, aligned memory, so vectorised kernels (fused Adam) round exactly as in an uninterrupted run
+    return {k: v.clone() for k, v in load_file(path / "state.safetensors").items()}, meta
 
 # %% ../../nbs/22_sae.train.ipynb #48e89b90
 class TrainingDivergedError(FloatingPointError):
