@@ -6,8 +6,9 @@ Docs: https://prisma-nb.github.io/prisma_nb/sae.store.html.md"""
 
 # %% ../../nbs/20_sae.store.ipynb #19fd9388
 from __future__ import annotations
-import difflib, hashlib, inspect, json, os, re
+import difflib, hashlib, inspect, json, re
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 import torch
@@ -15,46 +16,65 @@ from torch import Tensor
 from torch.utils.data import DataLoader, IterableDataset, RandomSampler
 from fastcore.basics import patch
 from safetensors import safe_open, SafetensorError
-from safetensors.torch import save as safetensors_bytes
 from tqdm.auto import tqdm
-from ..files import atomic_write_bytes, atomic_write_text
+from ..files import atomic_write, atomic_write_text
 from ..hooks import format_bytes
 
 # %% auto #0
 __all__ = ['Rows', 'DEFAULT_BUFFER_ROWS', 'TOKEN_SELECTIONS', 'STORE_VERSION', 'STORE_DTYPES', 'MANIFEST', 'shuffle_rows',
            'ActivationSource', 'token_positions', 'check_hooks', 'stop_layer', 'check_data', 'image_batches',
-           'describe_model', 'describe_data', 'token_shapes', 'activation_rows', 'cache_activations', 'ActivationStore',
-           'ModelActivationSource']
+           'describe_model', 'describe_data', 'token_shapes', 'activation_rows', 'write_shard', 'cache_activations',
+           'ActivationStore', 'ModelActivationSource']
 
 # %% ../../nbs/20_sae.store.ipynb #1809579f
 Rows = dict[str, Tensor]  # aligned rows, one `[rows, d]` tensor per hook name
 
 def _n(rows: Rows) -> int: return len(next(iter(rows.values())))
-def _take(rows: Rows, index) -> Rows: return {k: v[index.to(v.device) if isinstance(index, Tensor) else index] for k, v in rows.items()}
-def _cat(a: Rows | None, b: Rows) -> Rows: return b if a is None else {k: torch.cat([a[k], b[k]]) for k in b}
+
+class _ShuffleBuffer:
+    "Two preallocated tensors per hook that take rows, shuffle them in a bounded space, and give batches out."
+    def __init__(self, size: int): self.size, self.capacity, self.n, self.rows, self.spare = size, 0, 0, None, None
+
+    def add(self, chunk: Rows):
+        "Append `chunk`; the first chunk sets the room to `size` rows plus one chunk, grown only if a larger chunk comes."
+        need = self.n + _n(chunk)
+        if self.rows is None or need > self.capacity:
+            self.capacity = max(need, self.size + _n(chunk))
+            grown = {k: v.new_empty((self.capacity, *v.shape[1:])) for k, v in chunk.items()}
+            if self.rows is not None:
+                for k in grown: grown[k][:self.n] = self.rows[k][:self.n]
+            self.rows, self.spare = grown, {k: torch.empty_like(v) for k, v in grown.items()}
+        for k, v in chunk.items(): self.rows[k][self.n:need] = v
+        self.n = need
+
+    def shuffle(self, generator: torch.Generator):
+        "Put the rows held in a random order, the same for every hook."
+        perm = torch.randperm(self.n, generator=generator)
+        for k in self.rows: torch.index_select(self.rows[k][:self.n], 0, perm.to(self.rows[k].device), out=self.spare[k][:self.n])
+        self.rows, self.spare = self.spare, self.rows
+
+    def take(self, n: int) -> Rows:
+        "Remove and return (copies of) the last `n` rows."
+        self.n -= n
+        return {k: v[self.n:self.n + n].clone() for k, v in self.rows.items()}
 
 def shuffle_rows(chunks: Iterable[Rows],          # aligned row chunks, in the order they are produced
                  batch_size: int,                 # rows per batch
-                 buffer_size: int,                # rows to gather before shuffling; memory is about twice this
+                 buffer_size: int,                # rows to gather before shuffling
                  generator: torch.Generator,      # the only source of randomness
                  drop_last: bool = False,         # drop the final batch when it has fewer than `batch_size` rows
                 ) -> Iterator[Rows]:
     "Batches of `batch_size` aligned rows drawn from `chunks` through a shuffle buffer of `buffer_size` rows."
-    buffer = None
+    buffer = _ShuffleBuffer(buffer_size)
     for chunk in chunks:
-        buffer = _cat(buffer, chunk)
-        n = _n(buffer)
-        if n < buffer_size: continue
-        buffer = _take(buffer, torch.randperm(n, generator=generator))
-        n_out = max(1, (n - buffer_size // 2) // batch_size) * batch_size
-        for i in range(0, n_out, batch_size): yield _take(buffer, slice(i, i + batch_size))
-        buffer = _take(buffer, slice(n_out, None))
-    if buffer is None or _n(buffer) == 0: return
-    n = _n(buffer)
-    buffer = _take(buffer, torch.randperm(n, generator=generator))
-    for i in range(0, n, batch_size):
-        if drop_last and i + batch_size > n: break
-        yield _take(buffer, slice(i, i + batch_size))
+        buffer.add(chunk)
+        if buffer.n < buffer_size: continue
+        buffer.shuffle(generator)
+        for _ in range(max(1, (buffer.n - buffer_size // 2) // batch_size)): yield buffer.take(batch_size)
+    if buffer.n == 0: return
+    buffer.shuffle(generator)
+    while buffer.n >= batch_size: yield buffer.take(batch_size)
+    if buffer.n and not drop_last: yield buffer.take(buffer.n)
 
 # %% ../../nbs/20_sae.store.ipynb #b632a1fd
 DEFAULT_BUFFER_ROWS = 2**16
@@ -198,10 +218,11 @@ def image_batches(data,                    # a map-style dataset or a DataLoader
                  ) -> Iterator[tuple[int, Tensor | None]]:
     "`(first, images)` for batches of `batch_size` images from `start`; `images` is None for skipped batches."
     if not isinstance(data, DataLoader):
-        order = list(range(len(data))) if order is None else order
-        for first in range(start, len(order), batch_size):
-            if skip(first): yield first, None; continue
-            yield first, torch.stack([_image(data[i], f"dataset item {i}") for i in order[first:first + batch_size]])
+        for first in range(start, len(data) if order is None else len(order), batch_size):
+            index = range(first, min(first + batch_size, len(data))) if order is None else order[first:first + batch_size]
+            if skip(first): yield first, None
+            elif isinstance(data, Tensor): yield first, data[first:first + batch_size] if order is None else data[index]
+            else: yield first, torch.stack([_image(data[i], f"dataset item {i}") for i in index])
         return
     pending, seen, first = [], 0, start  # re-batch the loader's batches into `batch_size` images from `start`
     for batch in data:
@@ -291,41 +312,27 @@ def activation_rows(model,                   # a hooked model
     return rows
 
 # %% ../../nbs/20_sae.store.ipynb #bee76e00
-def _shard_name(k: int) -> str: return f"shard_{k:05d}.safetensors"
+_SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 
-def _is_leftover(p: Path) -> bool: return p.name.startswith(".") and p.name.endswith(".tmp")
+def write_shard(file: str | Path,                # where to write (`atomic_write` gives a temporary path)
+                pieces: dict[str, list[Tensor]],  # per hook, `[rows, d]` CPU tensors to stack row-wise
+               ) -> dict:
+    "Write the safetensors file of `{hook: torch.cat(pieces[hook])}`; its `bytes` and `sha256`."
+    header, offset = {}, 0
+    for hook, parts in pieces.items():
+        rows, d, dtype = sum(len(p) for p in parts), parts[0].shape[1], parts[0].dtype
+        size = rows * d * parts[0].element_size()
+        header[hook] = {"dtype": _SAFETENSORS_DTYPES[dtype], "shape": [rows, d], "data_offsets": [offset, offset + size]}
+        offset += size
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned
+    digest, total = hashlib.sha256(), 0
+    with open(file, "wb") as f:
+        for block in [len(text).to_bytes(8, "little"), text] + [p.contiguous().view(torch.uint8).reshape(-1).numpy() for parts in pieces.values() for p in parts]:
+            f.write(block); digest.update(block); total += len(block)
+    return {"bytes": total, "sha256": digest.hexdigest()}
 
-def _read_manifest(path: Path) -> dict:
-    "The manifest of the store at `path`, with clear errors for a missing, unreadable or newer one."
-    file = path / MANIFEST
-    if not file.exists():
-        raise FileNotFoundError(f"{path} is not an activation store: it has no {MANIFEST}; create one with cache_activations")
-    try: manifest = json.loads(file.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{file} is not valid JSON ({e}); re-run cache_activations into a new folder") from None
-    version = manifest.get("format_version")
-    if not isinstance(version, int): raise ValueError(f"{file} has no format_version; it was not written by cache_activations")
-    if version > STORE_VERSION:
-        raise ValueError(f"the store at {path} has format_version {version}, newer than the {STORE_VERSION} this prisma_nb reads; "
-                         "upgrade prisma_nb to read it")
-    return manifest
-
-def _write_manifest(path: Path, manifest: dict): atomic_write_text(path / MANIFEST, json.dumps(manifest, indent=1))
-
-def _shard_problem(path: Path, shard: dict, checksum: bool = True) -> str | None:
-    "Why the shard file of `shard` does not match its manifest entry, or None if it does."
-    file = path / shard["file"]
-    if not file.exists(): return "is missing"
-    size = file.stat().st_size
-    if size != shard["bytes"]: return f"is truncated or damaged: {size} bytes, the manifest says {shard['bytes']}"
-    if checksum:
-        digest = hashlib.sha256()
-        with open(file, "rb") as f:
-            while block := f.read(1 << 20): digest.update(block)
-        if digest.hexdigest() != shard["sha256"]: return "is corrupt: its sha256 checksum does not match the manifest"
-    return None
-
-# %% ../../nbs/20_sae.store.ipynb #2ce8cd35
+# %% ../../nbs/20_sae.store.ipynb #c2d4f5bf
 def _shard_name(k: int) -> str: return f"shard_{k:05d}.safetensors"
 
 def _is_leftover(p: Path) -> bool: return p.name.startswith(".") and p.name.endswith(".tmp")
@@ -364,7 +371,7 @@ def _damaged(path: Path, manifest: dict) -> list[int]:
     "Indices of the listed shards whose files are missing, truncated or corrupt."
     return [s["index"] for s in manifest["shards"] if _shard_problem(path, s) is not None]
 
-# %% ../../nbs/20_sae.store.ipynb #c2d4f5bf
+# %% ../../nbs/20_sae.store.ipynb #3b9d0ffb
 def _request(model, data, hooks, tokens, dtype, batch_size, shard_size) -> dict:
     "The manifest fields that decide the rows; resuming requires them to be equal. Runs one forward pass to get the shapes."
     positions = token_positions(model.cfg, tokens)
@@ -394,7 +401,7 @@ def _open_folder(path: Path, request: dict) -> dict | None:
                               "choose a new or empty folder")
     return None
 
-# %% ../../nbs/20_sae.store.ipynb #3b9d0ffb
+# %% ../../nbs/20_sae.store.ipynb #2f737e44
 def cache_activations(model,                        # a hooked model (`HookedViT`)
                       data,                         # a map-style dataset or a DataLoader of images (see above)
                       hooks: str | list[str],       # hook names to store
@@ -427,7 +434,7 @@ def cache_activations(model,                        # a hooked model (`HookedViT
         raise
     return ActivationStore(path)
 
-# %% ../../nbs/20_sae.store.ipynb #2f737e44
+# %% ../../nbs/20_sae.store.ipynb #46eec03d
 def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progress: bool):
     "Compute and write every shard `manifest` does not list as good, then mark the store complete."
     per_shard, batch_size, hooks = manifest["images_per_shard"], manifest["batch_size"], manifest["hooks"]
@@ -438,24 +445,27 @@ def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progres
     start = next(k for k in range(len(good) + 1) if k not in good) * per_shard
     todo = None if n_images is None else n_images - sum(s["images"][1] - s["images"][0] for s in good.values())
     def write(k: int, pending: list[Rows], end: int):
-        tensors = {h: torch.cat([r[h] for r in pending]).contiguous() for h in hooks}
-        blob = safetensors_bytes(tensors)
-        atomic_write_bytes(path / _shard_name(k), blob)
+        written = {}
+        atomic_write(path / _shard_name(k), lambda tmp: written.update(write_shard(tmp, {h: [r[h] for r in pending] for h in hooks})))
         good[k] = {"index": k, "file": _shard_name(k), "images": [k * per_shard, end],
-                   "rows": [k * per_shard * len(positions), end * len(positions)],
-                   "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
+                   "rows": [k * per_shard * len(positions), end * len(positions)], **written}
         manifest["shards"] = [good[i] for i in sorted(good)]
         _write_manifest(path, manifest)
-    pending, end = [], start
-    with tqdm(total=todo, disable=not progress, unit="img", desc="caching activations") as bar:
+    pending, end, in_flight = [], start, None
+    with ThreadPoolExecutor(max_workers=1) as writer, tqdm(total=todo, disable=not progress, unit="img", desc="caching activations") as bar:
+        def submit(k: int, pending: list[Rows], end: int):  # write in the background while the model runs on
+            nonlocal in_flight
+            if in_flight is not None: in_flight.result()  # at most one shard in flight; raises the writer's error
+            in_flight = writer.submit(write, k, pending, end)
         for first, images in image_batches(data, batch_size, start=start, skip=lambda first: first // per_shard in good):
             if images is None: continue
             rows = activation_rows(model, images, hooks, positions, stop)
             pending.append({h: r.to(device="cpu", dtype=dtype) for h, r in rows.items()})
             end = first + len(images)
             bar.update(len(images))
-            if end % per_shard == 0: write(first // per_shard, pending, end); pending = []
-        if pending: write(end // per_shard, pending, end)
+            if end % per_shard == 0: submit(first // per_shard, pending, end); pending = []
+        if pending: submit(end // per_shard, pending, end)
+        if in_flight is not None: in_flight.result()
     shards = manifest["shards"]
     if [s["index"] for s in shards] != list(range(len(shards))) or any(a["images"][1] != b["images"][0] for a, b in zip(shards, shards[1:])):
         raise RuntimeError(f"the shards of {path} do not cover the data in order; the data changed length while caching? "
@@ -463,7 +473,7 @@ def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progres
     manifest.update(complete=True, n_images=shards[-1]["images"][1], n_rows=shards[-1]["rows"][1])
     _write_manifest(path, manifest)
 
-# %% ../../nbs/20_sae.store.ipynb #10dd505a
+# %% ../../nbs/20_sae.store.ipynb #aed559d2
 class ActivationStore(ActivationSource):
     "A finished activation store on disk: rows by index, shuffled batches, checksums."
     def __init__(self,
@@ -505,7 +515,7 @@ class ActivationStore(ActivationSource):
                 f"{self._manifest['tokens']} tokens; {widths}; {self.dtype}, {len(self._manifest['shards'])} shards, "
                 f"{format_bytes(self.nbytes)})")
 
-# %% ../../nbs/20_sae.store.ipynb #9576e1b8
+# %% ../../nbs/20_sae.store.ipynb #313855ec
 def _damaged_error(store: ActivationStore, shard: dict, problem: str) -> ValueError:
     return ValueError(f"{shard['file']} {problem} (in the store at {store.path}); re-run cache_activations with the same "
                       "model, data, arguments and path: it re-writes damaged shards")
@@ -532,7 +542,7 @@ def verify(self: ActivationStore) -> dict:
     self._verified = set(range(len(self._manifest["shards"])))
     return {"shards": len(self._manifest["shards"]), "rows": self.n_rows, "bytes": self.nbytes, "sha256": "ok"}
 
-# %% ../../nbs/20_sae.store.ipynb #313855ec
+# %% ../../nbs/20_sae.store.ipynb #8f6dd2dc
 @patch
 def read(self: ActivationStore,
          hook: str,    # one of `self.hooks`
@@ -563,7 +573,7 @@ def row_origin(self: ActivationStore, rows) -> tuple[Tensor, Tensor]:
     positions = torch.tensor(self._manifest["token_positions"])
     return index // len(positions), positions[index % len(positions)]
 
-# %% ../../nbs/20_sae.store.ipynb #0b7e79e7
+# %% ../../nbs/20_sae.store.ipynb #9d657c0b
 class ModelActivationSource(ActivationSource):
     "Rows straight from `model` running over `data`, with the same `batches` as an `ActivationStore`."
     def __init__(self,
