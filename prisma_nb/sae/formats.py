@@ -83,6 +83,12 @@ VIT_PRISMA_CONFIG, VIT_PRISMA_WEIGHTS = "config.json", "weights.pt"
 _PRISMA_ARCH = {"standard": "relu", "gated": "gated", "jumprelu": "jumprelu"}
 _NORMS = {"none": "none", None: "none", "layer_norm": "layer_norm"}
 
+def _topk_k(cfg: dict, library: str) -> int:
+    "k of a top-k SAE: `k` (SAELens v6) or `activation_fn_kwargs.k` (ViT-Prisma, SAELens before v6)."
+    k = cfg.get("k") or (cfg.get("activation_fn_kwargs") or {}).get("k")
+    if not k: raise ValueError(f"a {library} topk SAE needs k (or activation_fn_kwargs.k) in its config")
+    return int(k)
+
 def vit_prisma_fields(cfg: dict) -> dict:
     "prisma_nb `CoderConfig` fields from a ViT-Prisma `config.json` (`VisionModelSAERunnerConfig`)."
     if "d_in" not in cfg: raise ValueError("the config has no d_in; is it a ViT-Prisma SAE config.json?")
@@ -99,10 +105,7 @@ def vit_prisma_fields(cfg: dict) -> dict:
                   hook=cfg.get("hook_point") or f"blocks.{cfg.get('hook_point_layer', 0)}.{cfg.get('layer_subtype', 'hook_resid_post')}",
                   tokens="cls" if cfg.get("cls_token_only") else "spatial" if cfg.get("use_patches_only") else "all",
                   model_name=cfg.get("model_name"), metadata={"imported_from": "vit_prisma"})
-    if act == "topk":
-        k = (cfg.get("activation_fn_kwargs") or {}).get("k")
-        if not k: raise ValueError("a ViT-Prisma topk SAE needs activation_fn_kwargs.k in its config.json")
-        fields["k"] = int(k)
+    if act == "topk": fields["k"] = _topk_k(cfg, "ViT-Prisma")
     return fields
 
 def load_vit_prisma(folder: str | Path) -> SparseCoder:
@@ -140,10 +143,7 @@ def saelens_fields(cfg: dict) -> dict:
     if kind == "transcoder":
         fields.update(d_out=cfg.get("d_out", cfg["d_in"]), out_hook=meta.get("hook_name_out") or meta["hook_name"])
     else: fields["apply_b_dec_to_input"] = bool(cfg.get("apply_b_dec_to_input", True))
-    if architecture == "topk":
-        k = cfg.get("k") or (cfg.get("activation_fn_kwargs") or {}).get("k")
-        if not k: raise ValueError("a SAELens topk SAE needs k in its cfg.json")
-        fields["k"] = int(k)
+    if architecture == "topk": fields["k"] = _topk_k(cfg, "SAELens")
     return fields
 
 def load_saelens(folder: str | Path) -> SparseCoder:

@@ -20,11 +20,11 @@ __all__ = ['coder_reads', 'coder_writes', 'splice_prefix', 'hooks_suspended']
 # %% ../../nbs/24_sae.splice.ipynb #e7fdde9b
 def coder_reads(coder) -> list[str]:
     "Hook names a coder reads: its `hook`, or every hook of a crosscoder."
-    return list(coder.cfg.hooks) if coder.cfg.kind == "crosscoder" else [coder.cfg.hook]
+    return coder.cfg.input_hooks
 
 def coder_writes(coder) -> list[str]:
     "Hook names a spliced coder replaces: its `hook`, a transcoder's `out_hook`, or every hook of a crosscoder."
-    return [coder.cfg.out_hook] if coder.cfg.kind == "transcoder" else coder_reads(coder)
+    return coder.cfg.output_hooks
 
 def splice_prefix(coder) -> str:
     "The prefix of a spliced coder's own hook names, as in `'blocks.1.hook_resid_post.hook_sae_acts_post'`."
