@@ -23,8 +23,8 @@ from ..hooks import format_bytes
 # %% auto #0
 __all__ = ['Rows', 'DEFAULT_BUFFER_ROWS', 'TOKEN_SELECTIONS', 'STORE_VERSION', 'STORE_DTYPES', 'MANIFEST', 'shuffle_rows',
            'ActivationSource', 'token_positions', 'check_hooks', 'stop_layer', 'check_data', 'image_batches',
-           'describe_model', 'describe_data', 'token_shapes', 'activation_rows', 'write_shard', 'cache_activations',
-           'ActivationStore', 'ModelActivationSource']
+           'model_name', 'describe_model', 'describe_data', 'token_shapes', 'activation_rows', 'write_shard',
+           'cache_activations', 'ActivationStore', 'ModelActivationSource']
 
 # %% ../../nbs/20_sae.store.ipynb #1809579f
 Rows = dict[str, Tensor]  # aligned rows, one `[rows, d]` tensor per hook name
@@ -199,8 +199,11 @@ def _image(item, where: str) -> Tensor:
 def check_data(data) -> int | None:
     "Number of images in `data` (None for a loader of unknown length); clear errors for data the store cannot read."
     if isinstance(data, DataLoader):
-        if isinstance(data.batch_sampler.sampler if data.batch_sampler is not None else data.sampler, RandomSampler) \
-           and (data.batch_sampler.sampler if data.batch_sampler is not None else data.sampler).generator is None:
+        if data.batch_size is None:
+            raise ValueError("the DataLoader has batch_size=None, so it yields single images without a batch dimension; "
+                             "give it a batch_size, or pass its dataset directly")
+        sampler = data.batch_sampler.sampler if data.batch_sampler is not None else data.sampler
+        if isinstance(sampler, RandomSampler) and sampler.generator is None:
             raise ValueError("the DataLoader shuffles without a seeded generator, so every pass sees another order and caching "
                              "could not resume; pass shuffle=False (batches() shuffles the rows) or generator=torch.Generator().manual_seed(0)")
         try: return len(data.dataset) if not isinstance(data.dataset, IterableDataset) and not data.drop_last else None
@@ -244,12 +247,14 @@ MANIFEST = "manifest.json"
 def _sha256(t: Tensor) -> str:
     return hashlib.sha256(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()).hexdigest()
 
+def model_name(model) -> str: return (getattr(model, "info", None) or {}).get("name") or type(model).__name__
+
 def describe_model(model) -> dict:
     "Name, config hash and weights hash of `model`."
     cfg = model.cfg.to_dict() if hasattr(model.cfg, "to_dict") else vars(model.cfg)
     weights = hashlib.sha256()
     for name, t in sorted(model.state_dict().items()): weights.update(name.encode()); weights.update(_sha256(t).encode())
-    return {"name": (getattr(model, "info", None) or {}).get("name") or type(model).__name__,
+    return {"name": model_name(model),
             "config_sha256": hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest(),
             "weights_sha256": weights.hexdigest()}
 
@@ -263,7 +268,6 @@ def describe_data(data) -> dict:
     if type(dataset).__repr__ is not object.__repr__ and not isinstance(dataset, Tensor) and len(repr(dataset)) <= 400:
         out["repr"] = repr(dataset)
     if out.get("len") and hasattr(dataset, "__getitem__"): out["first_image_sha256"] = _sha256(_image(dataset[0], "dataset item 0"))
-    if isinstance(data, DataLoader): out["loader_batch_size"] = data.batch_size
     return out
 
 # %% ../../nbs/20_sae.store.ipynb #8763f61c
@@ -279,13 +283,16 @@ def _per_token(act: Tensor, hook: str, n_tokens: int) -> Tensor:
     return act
 
 @torch.inference_mode()
-def token_shapes(model, data, hooks: list[str], stop_at_layer: int | None = None) -> dict[str, list[int]]:
-    "Shape of one token's activation at each hook, from a forward pass on the first image of `data` (checks both)."
-    first = next(image_batches(data, 1))[1]
+def _per_token_cache(model, images: Tensor, hooks: list[str], stop_at_layer: int | None) -> dict[str, Tensor]:
+    "`{hook: [batch, tokens, ...]}` from one forward pass that stops at `stop_at_layer`."
     device, dtype = _device_dtype(model)
     kwargs = {} if stop_at_layer is None else {"stop_at_layer": stop_at_layer}
-    _, cache = model.run_with_cache(first.to(device=device, dtype=dtype), names_filter=hooks, **kwargs)
-    return {h: list(_per_token(cache[h], h, model.cfg.n_tokens).shape[2:]) for h in hooks}
+    _, cache = model.run_with_cache(images.to(device=device, dtype=dtype), names_filter=hooks, **kwargs)
+    return {h: _per_token(cache[h], h, model.cfg.n_tokens) for h in hooks}
+
+def token_shapes(model, data, hooks: list[str], stop_at_layer: int | None = None) -> dict[str, list[int]]:
+    "Shape of one token's activation at each hook, from a forward pass on the first image of `data` (checks both)."
+    return {h: list(act.shape[2:]) for h, act in _per_token_cache(model, next(image_batches(data, 1))[1], hooks, stop_at_layer).items()}
 
 def _width(shape: list[int]) -> int:
     d = 1
@@ -293,7 +300,6 @@ def _width(shape: list[int]) -> int:
     return d
 
 # %% ../../nbs/20_sae.store.ipynb #5d9036e6
-@torch.inference_mode()
 def activation_rows(model,                   # a hooked model
                     images: Tensor,          # `[batch, ...]` images the model reads
                     hooks: list[str],        # per-token hooks
@@ -301,13 +307,9 @@ def activation_rows(model,                   # a hooked model
                     stop_at_layer: int | None = None, # from `stop_layer`
                    ) -> Rows:
     "`{hook: [batch * len(positions), d]}`: the kept tokens of every image, image-major, in the model's dtype and device."
-    device, dtype = _device_dtype(model)
-    kwargs = {} if stop_at_layer is None else {"stop_at_layer": stop_at_layer}
-    _, cache = model.run_with_cache(images.to(device=device, dtype=dtype), names_filter=hooks, **kwargs)
-    n_tokens, rows = model.cfg.n_tokens, {}
-    for h in hooks:
-        act = _per_token(cache[h], h, n_tokens)
-        if len(positions) != n_tokens: act = act[:, positions]
+    rows = {}
+    for h, act in _per_token_cache(model, images, hooks, stop_at_layer).items():
+        if len(positions) != act.shape[1]: act = act[:, positions]
         rows[h] = act.reshape(act.shape[0] * act.shape[1], -1)
     return rows
 
@@ -328,7 +330,8 @@ def write_shard(file: str | Path,                # where to write (`atomic_write
     text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned
     digest, total = hashlib.sha256(), 0
     with open(file, "wb") as f:
-        for block in [len(text).to_bytes(8, "little"), text] + [p.contiguous().view(torch.uint8).reshape(-1).numpy() for parts in pieces.values() for p in parts]:
+        data = (p.contiguous().view(torch.uint8).reshape(-1).numpy() for parts in pieces.values() for p in parts)
+        for block in [len(text).to_bytes(8, "little"), text, *data]:
             f.write(block); digest.update(block); total += len(block)
     return {"bytes": total, "sha256": digest.hexdigest()}
 
@@ -600,7 +603,7 @@ class ModelActivationSource(ActivationSource):
                 "batch_size": self.batch_size, "n_images": self.n_images, "n_rows": self.n_rows}
 
     def __repr__(self):
-        return (f"ModelActivationSource({self.manifest['model']['name']} over {self.n_images or 'a stream of'} images × "
+        return (f"ModelActivationSource({model_name(self.model)} over {self.n_images or 'a stream of'} images × "
                 f"{len(self.positions)} {self.tokens} tokens; " + ", ".join(f"{h}: {self.d(h)}" for h in self.hooks) + ")")
 
     def _chunks(self, hooks: list[str], epochs: int, generator: torch.Generator, chunk_rows: int) -> Iterator[Rows]:
