@@ -275,7 +275,7 @@ def evaluate_sae(model: HookedRootModule | None,       # the model the coders re
                  **t.row(dead_threshold, dense_threshold)) for name, c, t in zip(names, coders, tallies)]
     return SAEEvalTable(rows, [t.fires / t.tokens for t in tallies], dead_threshold, dense_threshold)
 
-# %% ../../nbs/23_sae.eval.ipynb #8203724a
+# %% ../../nbs/23_sae.eval.ipynb #ce17fac9
 @dataclass
 class Exemplars:
     "The images each feature fires on most: dataset indices, peak activations and per-patch activation maps."
@@ -337,7 +337,7 @@ def exemplar_images(ex: Exemplars, data) -> Tensor:
     images = data.images(flat)[0] if hasattr(data, "images") else (data[0] if isinstance(data, tuple) else data)[flat]
     return images.reshape(*ex.indices.shape, *images.shape[1:])
 
-# %% ../../nbs/23_sae.eval.ipynb #ce17fac9
+# %% ../../nbs/23_sae.eval.ipynb #8e4827a2
 def plot_exemplars(ex: Exemplars, images: Tensor,      # `[features, k, 3, h, w]` from `exemplar_images`
                    alpha: float = 0.5,                   # opacity of the activation map over each image
                    dpi: int = 50):                       # resolution (the images are small)
