@@ -67,6 +67,7 @@ def _build(fields: dict, weights: dict[str, Tensor], source: Path, layer_norm_un
         theta = w["log_threshold"].exp() if "log_threshold" in w else w.get("threshold")
         state["log_threshold"] = None if theta is None else theta.clamp_min(1e-12).log()
     if "threshold" in coder.state_dict() and arch != "jumprelu": state["threshold"] = w.get("threshold")
+    if fields.get("skip_connection"): state["W_skip"] = w["W_skip"].T if "W_skip" in w else None  # SAELens: [d_out, d_in]
     missing = sorted(k for k, v in state.items() if v is None)
     if missing: raise ValueError(f"{source} lacks the tensors {missing} a {arch} {fields.get('kind', 'sae')} needs; found {sorted(weights)}")
     expected = coder.state_dict()
@@ -119,7 +120,8 @@ def load_vit_prisma(folder: str | Path) -> SparseCoder:
 SAELENS_CONFIG, SAELENS_WEIGHTS = "cfg.json", "sae_weights.safetensors"
 _SAELENS_ARCH = {"standard": ("relu", "sae"), "topk": ("topk", "sae"), "jumprelu": ("jumprelu", "sae"), "gated": ("gated", "sae"),
                  "batchtopk": ("jumprelu", "sae"), "transcoder": ("relu", "transcoder"),
-                 "jumprelu_transcoder": ("jumprelu", "transcoder")}
+                 "jumprelu_transcoder": ("jumprelu", "transcoder"), "skip_transcoder": ("relu", "transcoder"),
+                 "jumprelu_skip_transcoder": ("jumprelu", "transcoder")}
 
 def saelens_fields(cfg: dict) -> dict:
     "prisma_nb `CoderConfig` fields from a SAELens `cfg.json` (v6 with `metadata`, or the flat layout before it)."
@@ -141,7 +143,8 @@ def saelens_fields(cfg: dict) -> dict:
     fields = dict(d_in=cfg["d_in"], d_sae=cfg["d_sae"], architecture=architecture, kind=kind, hook=meta["hook_name"],
                   input_norm=_NORMS[norm], model_name=meta.get("model_name"), metadata={"imported_from": f"saelens:{arch}"})
     if kind == "transcoder":
-        fields.update(d_out=cfg.get("d_out", cfg["d_in"]), out_hook=meta.get("hook_name_out") or meta["hook_name"])
+        fields.update(d_out=cfg.get("d_out", cfg["d_in"]), out_hook=meta.get("hook_name_out") or meta["hook_name"],
+                      skip_connection="skip" in arch)
     else: fields["apply_b_dec_to_input"] = bool(cfg.get("apply_b_dec_to_input", True))
     if architecture == "topk": fields["k"] = _topk_k(cfg, "SAELens")
     return fields
@@ -178,14 +181,14 @@ def atomic_folder(folder: str | Path):
 def _saelens_architecture(coder: SparseCoder) -> str:
     c = coder.cfg
     if c.kind == "crosscoder": raise ValueError("SAELens has no crosscoder format; save crosscoders with coder.save")
-    if c.skip_connection: raise ValueError("a transcoder with a skip connection has no SAELens equivalent here; save it with coder.save")
     if c.architecture in ("batchtopk", "matryoshka"):
         if coder.threshold < 0: raise ValueError(f"this {c.architecture} coder has no inference threshold yet; train it before exporting")
         arch = "jumprelu"  # at inference a fixed threshold, which SAELens stores as a JumpReLU
     else: arch = {"relu": "standard"}.get(c.architecture, c.architecture)
     if c.kind == "transcoder":
         if arch not in ("standard", "jumprelu"): raise ValueError(f"SAELens transcoders are ReLU or JumpReLU, not {c.architecture}")
-        return "transcoder" if arch == "standard" else "jumprelu_transcoder"
+        skip = "skip_" if c.skip_connection else ""
+        return f"{skip}transcoder" if arch == "standard" else f"jumprelu_{skip}transcoder"
     return arch
 
 @torch.no_grad()
@@ -198,6 +201,7 @@ def saelens_state(coder: SparseCoder) -> tuple[dict, dict[str, Tensor]]:
     else: state["b_enc"] = w["b_enc"]
     if c.architecture == "jumprelu": state["threshold"] = w["log_threshold"].exp()
     elif arch.startswith("jumprelu"): state["threshold"] = w["threshold"].expand(c.d_sae).clone()
+    if c.skip_connection: state["W_skip"] = w["W_skip"].T  # SAELens keeps it as [d_out, d_in]
     if c.input_norm == "layer_norm":  # to SAELens's unbiased-std convention
         f = _ln_factor(c.d_in)
         state.update(W_enc=state["W_enc"] / f, W_dec=state["W_dec"] * f, b_dec=state["b_dec"] * f)
