@@ -21,8 +21,8 @@ from ..files import atomic_write, atomic_write_text
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
            'K_ARCHITECTURES', 'SPARSE_DECODE_MIN_RATIO', 'WEIGHTS_FILE', 'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn',
-           'StepFn', 'SparseCoder', 'decode_sparse', 'encode', 'decode', 'forward', 'decoder_norms', 'loss',
-           'fold_W_dec_norm', 'set_decoder_norm_to_unit_norm', 'remove_parallel_decoder_grad',
+           'StepFn', 'SparseCoder', 'calibrate_threshold', 'decode_sparse', 'encode', 'decode', 'forward',
+           'decoder_norms', 'loss', 'fold_W_dec_norm', 'set_decoder_norm_to_unit_norm', 'remove_parallel_decoder_grad',
            'fold_input_normalization', 'save', 'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
@@ -250,6 +250,7 @@ class SparseCoder(HookedRootModule):
         if cfg.architecture == "jumprelu": self.log_threshold = nn.Parameter(torch.full((s,), math.log(cfg.jumprelu_threshold), dtype=dtype))
         if cfg.architecture in ("batchtopk", "matryoshka"):
             self.register_buffer("threshold", torch.tensor(-1.0, dtype=dtype))  # < 0 until training has estimated it
+            self.register_buffer("threshold_updates", torch.tensor(0.0))          # batches the estimate has seen
         for name in ("input", "acts_pre", "acts_post", "recons", "error", "output"): setattr(self, f"hook_sae_{name}", HookPoint())
         self.init_weights(seed)
         self.setup()
@@ -321,9 +322,11 @@ def _batch_topk(self: SparseCoder, pre: Tensor) -> Tensor:
     kept = values[values > 0]
     if kept.numel():
         with torch.no_grad():
-            low, beta = kept.min().to(self.threshold.dtype), self.cfg.threshold_beta
+            self.threshold_updates.add_(1)
+            beta = min(self.cfg.threshold_beta, 1 - 1 / self.threshold_updates.item())  # a plain mean over the first batches
+            low = kept.min().to(self.threshold.dtype)
             self.threshold.copy_(low if self.threshold < 0 else beta * self.threshold + (1 - beta) * low)
-    return torch.zeros_like(flat).scatter(0, indices, values).reshape(pre.shape)
+    return torch.zeros_like(flat).scatter_(0, indices, values).reshape(pre.shape)
 
 def _activate(self: SparseCoder, pre: Tensor, gate: Tensor | None) -> tuple[Tensor, tuple | None]:
     "Features from pre-activations; for TopK also the (values, indices) of the active ones."
@@ -332,7 +335,7 @@ def _activate(self: SparseCoder, pre: Tensor, gate: Tensor | None) -> tuple[Tens
     if arch == "topk":
         values, indices = pre.topk(k, dim=-1, sorted=False)
         values = F.relu(values)
-        return torch.zeros_like(pre).scatter(-1, indices, values), (values, indices)
+        return torch.zeros_like(pre).scatter_(-1, indices, values), (values, indices)
     if arch == "jumprelu": return JumpReLUFn.apply(pre, self.log_threshold.exp(), self.cfg.jumprelu_bandwidth), None
     if arch == "gated": return (gate > 0).to(pre.dtype) * F.relu(pre), None
     if self.training: return self._batch_topk(pre), None
@@ -341,22 +344,42 @@ def _activate(self: SparseCoder, pre: Tensor, gate: Tensor | None) -> tuple[Tens
                            "or call coder.train() to use batch-level top-k")
     return pre * (pre > self.threshold), None
 
+def _pre_activations(self: SparseCoder, x: Tensor) -> tuple[Tensor, Tensor | None]:
+    "(pre-activations, gate pre-activations or None) of a flat, normalised input."
+    W = self.W_enc_flat
+    shift = -(self.b_dec.reshape(-1) @ W) if self.cfg.apply_b_dec_to_input else torch.zeros_like(self.b_enc)  # (x - b_dec) W = xW - b_dec W
+    if self.cfg.architecture == "gated":
+        xw = x @ W + shift
+        return xw * self.r_mag.exp() + self.b_mag, xw + self.b_enc
+    return torch.addmm(shift + self.b_enc, x.reshape(-1, x.shape[-1]), W).reshape(*x.shape[:-1], -1), None
+
 def _features(self: SparseCoder, x: Tensor, hooked: bool = True) -> tuple[Tensor, Tensor, Tensor | None, tuple | None]:
     "(pre-activations, features, gate pre-activations or None, TopK (values, indices) or None) of a flat, normalised input."
     hook = (lambda point, t: point(t)) if hooked else (lambda point, t: t)
-    x_enc = x - self.b_dec.reshape(-1) if self.cfg.apply_b_dec_to_input else x
-    pre, gate = x_enc @ self.W_enc_flat, None
-    if self.cfg.architecture == "gated": gate, pre = pre + self.b_enc, pre * self.r_mag.exp() + self.b_mag
-    else: pre = pre + self.b_enc
+    pre, gate = self._pre_activations(x)
     pre = hook(self.hook_sae_acts_pre, pre)
     acts, top = self._activate(pre, gate)
     acts = hook(self.hook_sae_acts_post, acts)
     return pre, acts, gate, top
 
-SparseCoder._batch_topk, SparseCoder._activate, SparseCoder._features = _batch_topk, _activate, _features
+SparseCoder._batch_topk, SparseCoder._activate, SparseCoder._pre_activations, SparseCoder._features = _batch_topk, _activate, _pre_activations, _features
+
+@torch.no_grad()
+def calibrate_threshold(self: SparseCoder, x: Tensor) -> Tensor:
+    "Set a batchtopk or matryoshka coder's inference threshold to the smallest feature BatchTopK keeps on the batch `x`."
+    if self.cfg.architecture not in ("batchtopk", "matryoshka"):
+        raise ValueError(f"calibrate_threshold is for batchtopk and matryoshka coders; a {self.cfg.architecture!r} coder has no global threshold")
+    xf, _ = self._flat_input(x)
+    flat = F.relu(self._pre_activations(xf)[0]).reshape(-1)
+    kept = flat.topk(min(self.cfg.k * (flat.numel() // self.cfg.d_sae), flat.numel()), sorted=False).values
+    kept = kept[kept > 0]
+    if not kept.numel(): raise ValueError("no feature is active on this batch; calibrate on more (or other) activations")
+    self.threshold.copy_(kept.min()); self.threshold_updates.fill_(1)
+    return self.threshold
+SparseCoder.calibrate_threshold = calibrate_threshold
 
 # %% ../../nbs/21_sae.coders.ipynb #41565ef4
-SPARSE_DECODE_MIN_RATIO = 64  # 'auto' decodes TopK sparsely when d_sae >= this many times k
+SPARSE_DECODE_MIN_RATIO = 32  # 'auto' decodes TopK sparsely when d_sae >= this many times k
 
 def decode_sparse(self: SparseCoder,
                   values: Float[Tensor, "... k"],         # activations of the active features
@@ -478,7 +501,8 @@ def loss(self: SparseCoder, x: Tensor,
     if self.hook_sae_acts_post.has_hooks: top = None
     recon = self._decode_flat(acts, top, xf)
     mse = _squared_error(y, recon)
-    zero, l0 = recon.new_zeros(()), (acts > 0).to(recon.dtype).sum(-1).mean()
+    zero = recon.new_zeros(())
+    l0 = (top[0] if top is not None else acts).detach().gt(0).sum(-1).to(recon.dtype).mean()
     sparsity, aux, fit = l0.detach(), zero, mse
     if c.architecture == "relu": sparsity = (acts * self._l1_weights()).sum(-1).mean()
     elif c.architecture == "jumprelu": sparsity = StepFn.apply(pre, self.log_threshold.exp(), c.jumprelu_bandwidth).sum(-1).mean()
@@ -493,7 +517,7 @@ def loss(self: SparseCoder, x: Tensor,
 
 SparseCoder._check_dead_mask, SparseCoder._matryoshka_mse, SparseCoder.loss = _check_dead_mask, _matryoshka_mse, loss
 
-# %% ../../nbs/21_sae.coders.ipynb #456b6d71
+# %% ../../nbs/21_sae.coders.ipynb #38c51cec
 @torch.no_grad()
 def fold_W_dec_norm(self: SparseCoder) -> SparseCoder:
     "Scale decoder rows to unit norm and the features up to match; the output is unchanged."
@@ -525,7 +549,7 @@ def remove_parallel_decoder_grad(self: SparseCoder) -> SparseCoder:
 SparseCoder.fold_W_dec_norm, SparseCoder.set_decoder_norm_to_unit_norm = fold_W_dec_norm, set_decoder_norm_to_unit_norm
 SparseCoder.remove_parallel_decoder_grad = remove_parallel_decoder_grad
 
-# %% ../../nbs/21_sae.coders.ipynb #9b434c19
+# %% ../../nbs/21_sae.coders.ipynb #fef28e03
 def _as_scale(self: SparseCoder, scale, shape: tuple, name: str) -> Tensor:
     "A scalar, or (crosscoder) one scale per layer, as a tensor broadcasting over `shape`."
     s = torch.as_tensor(scale, dtype=self.W_dec.dtype, device=self.device)
@@ -573,7 +597,7 @@ def fold_input_normalization(self: SparseCoder,
 
 SparseCoder._as_scale, SparseCoder._as_shift, SparseCoder.fold_input_normalization = _as_scale, _as_shift, fold_input_normalization
 
-# %% ../../nbs/21_sae.coders.ipynb #8ab53d82
+# %% ../../nbs/21_sae.coders.ipynb #ce8c5fda
 WEIGHTS_FILE, CONFIG_FILE = "weights.safetensors", "config.json"
 
 def save(self: SparseCoder, folder: str | Path) -> Path:
