@@ -16,14 +16,13 @@ from jaxtyping import Float
 from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
 from ..hooks import HookPoint, HookedRootModule
+from fastcore.basics import patch
 from ..files import atomic_write, atomic_write_text
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
            'K_ARCHITECTURES', 'SPARSE_DECODE_MIN_RATIO', 'WEIGHTS_FILE', 'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn',
-           'StepFn', 'SparseCoder', 'calibrate_threshold', 'decode_sparse', 'encode', 'decode', 'forward',
-           'decoder_norms', 'loss', 'fold_W_dec_norm', 'set_decoder_norm_to_unit_norm', 'remove_parallel_decoder_grad',
-           'fold_input_normalization', 'save', 'load_coder']
+           'StepFn', 'SparseCoder', 'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated", "matryoshka")
@@ -165,18 +164,20 @@ class _Checks:
         try: json.dumps(c.metadata)
         except TypeError as e: raise ValueError(f"metadata must hold JSON values (numbers, strings, lists, dicts): {e}") from None
 
-def _validate(self: CoderConfig):
+@patch
+def validate(self: CoderConfig):
     "Raise a `ValueError` naming the first inconsistent field and how to fix it."
     checks = _Checks(self)
     for rule in (checks.shapes, checks.kind, checks.architecture, checks.loss, checks.rest): rule()
-CoderConfig.validate = _validate
 
 # %% ../../nbs/21_sae.coders.ipynb #5d7fd869
-def _to_dict(self: CoderConfig) -> dict:
+@patch
+def to_dict(self: CoderConfig) -> dict:
     "Plain dict of the fields, with the format version."
     return {"format_version": CODER_FORMAT_VERSION, **asdict(self)}
 
-def _from_dict(cls, d: dict) -> CoderConfig:
+@patch(cls_method=True)
+def from_dict(cls: CoderConfig, d: dict) -> CoderConfig:
     "Config from `to_dict`'s output; unknown fields are an error naming the closest known field."
     d = dict(d)
     version = d.pop("format_version", CODER_FORMAT_VERSION)
@@ -188,23 +189,24 @@ def _from_dict(cls, d: dict) -> CoderConfig:
         if key not in known: raise ValueError(f"unknown CoderConfig field {key!r}{_did_you_mean(key, known)}")
     return cls(**d)
 
-def _to_json(self: CoderConfig) -> str: return json.dumps(self.to_dict(), indent=2)
-def _from_json(cls, text: str) -> CoderConfig: return cls.from_dict(json.loads(text))
+@patch
+def to_json(self: CoderConfig) -> str: return json.dumps(self.to_dict(), indent=2)
+@patch(cls_method=True)
+def from_json(cls: CoderConfig, text: str) -> CoderConfig: return cls.from_dict(json.loads(text))
 
-def _save_json(self: CoderConfig, path: str | Path) -> Path:
+@patch
+def save_json(self: CoderConfig, path: str | Path) -> Path:
     "Write the config to `path` atomically."
     return atomic_write_text(path, self.to_json())
 
-def _load_json(cls, path: str | Path) -> CoderConfig:
+@patch(cls_method=True)
+def load_json(cls: CoderConfig, path: str | Path) -> CoderConfig:
     "Read a config written by `save_json`."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no coder config at {path}")
     try: d = json.loads(path.read_text())
     except json.JSONDecodeError as e: raise ValueError(f"{path} is not valid JSON ({e}); it may be truncated, save the coder again") from None
     return cls.from_dict(d)
-
-CoderConfig.to_dict, CoderConfig.to_json, CoderConfig.save_json = _to_dict, _to_json, _save_json
-CoderConfig.from_dict, CoderConfig.from_json, CoderConfig.load_json = classmethod(_from_dict), classmethod(_from_json), classmethod(_load_json)
 
 # %% ../../nbs/21_sae.coders.ipynb #39634dd6
 def _kernel_grad(pre: Tensor, threshold: Tensor, bandwidth: float, scale: Tensor, grad: Tensor) -> Tensor:
@@ -287,6 +289,7 @@ class SparseCoder(HookedRootModule):
         return f"{c.kind}, {c.architecture}, d_in={c.d_in}, d_sae={c.d_sae}, d_out={c.d_out}" + (f", k={c.k}" if c.k else "")
 
 # %% ../../nbs/21_sae.coders.ipynb #ed60191a
+@patch
 def _check_input(self: SparseCoder, x: Tensor, what: str = "input", shape: tuple | None = None):
     "A clear error if the last dimensions of `x` are not `shape` (the coder's input shape by default)."
     shape = self.in_shape if shape is None else shape
@@ -296,8 +299,8 @@ def _check_input(self: SparseCoder, x: Tensor, what: str = "input", shape: tuple
                 if self.cfg.kind == "crosscoder" else "; is it the activation of the hook this coder was trained on?")
         raise ValueError(f"{what} of shape {tuple(x.shape)} does not end in {tuple(shape)}, the {what} width of this coder "
                          f"({self.cfg.kind}, hook {self.cfg.hook or self.cfg.hooks}){hint}")
-SparseCoder._check_input = _check_input
 
+@patch
 def _flat_input(self: SparseCoder, x: Tensor) -> tuple[Tensor, tuple | None]:
     "Flatten `x` to `[..., d_in_all]`, layer-normalised per token (and per crosscoder layer) when the config asks; also the (mean, std) to undo it."
     self._check_input(x)
@@ -307,13 +310,14 @@ def _flat_input(self: SparseCoder, x: Tensor) -> tuple[Tensor, tuple | None]:
         x, stats = (x - mean) / std, (mean, std)
     return x.reshape(*x.shape[:x.dim() - len(self.in_shape)], -1), stats
 
+@patch
 def _unflat_output(self: SparseCoder, y: Tensor, stats: tuple | None) -> Tensor:
     "Reshape a flat output to `[..., *out_shape]` and undo the input layer norm."
     y = y.reshape(*y.shape[:-1], *self.out_shape)
     return y * stats[1] + stats[0] if stats is not None else y
-SparseCoder._flat_input, SparseCoder._unflat_output = _flat_input, _unflat_output
 
 # %% ../../nbs/21_sae.coders.ipynb #6728a899
+@patch
 def _batch_topk(self: SparseCoder, pre: Tensor) -> Tensor:
     "Training-time BatchTopK: keep the k·B largest ReLU'd pre-activations of the batch; update the running threshold."
     flat = F.relu(pre).reshape(-1)
@@ -328,6 +332,7 @@ def _batch_topk(self: SparseCoder, pre: Tensor) -> Tensor:
             self.threshold.copy_(low if self.threshold < 0 else beta * self.threshold + (1 - beta) * low)
     return torch.zeros_like(flat).scatter_(0, indices, values).reshape(pre.shape)
 
+@patch
 def _activate(self: SparseCoder, pre: Tensor, gate: Tensor | None) -> tuple[Tensor, tuple | None]:
     "Features from pre-activations; for TopK also the (values, indices) of the active ones."
     arch, k = self.cfg.architecture, self.cfg.k
@@ -344,6 +349,7 @@ def _activate(self: SparseCoder, pre: Tensor, gate: Tensor | None) -> tuple[Tens
                            "or call coder.train() to use batch-level top-k")
     return pre * (pre > self.threshold), None
 
+@patch
 def _pre_activations(self: SparseCoder, x: Tensor) -> tuple[Tensor, Tensor | None]:
     "(pre-activations, gate pre-activations or None) of a flat, normalised input."
     W = self.W_enc_flat
@@ -353,6 +359,7 @@ def _pre_activations(self: SparseCoder, x: Tensor) -> tuple[Tensor, Tensor | Non
         return xw * self.r_mag.exp() + self.b_mag, xw + self.b_enc
     return torch.addmm(shift + self.b_enc, x.reshape(-1, x.shape[-1]), W).reshape(*x.shape[:-1], -1), None
 
+@patch
 def _features(self: SparseCoder, x: Tensor, hooked: bool = True) -> tuple[Tensor, Tensor, Tensor | None, tuple | None]:
     "(pre-activations, features, gate pre-activations or None, TopK (values, indices) or None) of a flat, normalised input."
     hook = (lambda point, t: point(t)) if hooked else (lambda point, t: t)
@@ -362,8 +369,8 @@ def _features(self: SparseCoder, x: Tensor, hooked: bool = True) -> tuple[Tensor
     acts = hook(self.hook_sae_acts_post, acts)
     return pre, acts, gate, top
 
-SparseCoder._batch_topk, SparseCoder._activate, SparseCoder._pre_activations, SparseCoder._features = _batch_topk, _activate, _pre_activations, _features
 
+@patch
 @torch.no_grad()
 def calibrate_threshold(self: SparseCoder, x: Tensor) -> Tensor:
     "Set a batchtopk or matryoshka coder's inference threshold to the smallest feature BatchTopK keeps on the batch `x`."
@@ -376,11 +383,11 @@ def calibrate_threshold(self: SparseCoder, x: Tensor) -> Tensor:
     if not kept.numel(): raise ValueError("no feature is active on this batch; calibrate on more (or other) activations")
     self.threshold.copy_(kept.min()); self.threshold_updates.fill_(1)
     return self.threshold
-SparseCoder.calibrate_threshold = calibrate_threshold
 
 # %% ../../nbs/21_sae.coders.ipynb #41565ef4
 SPARSE_DECODE_MIN_RATIO = 32  # 'auto' decodes TopK sparsely when d_sae >= this many times k
 
+@patch
 def decode_sparse(self: SparseCoder,
                   values: Float[Tensor, "... k"],         # activations of the active features
                   indices: Tensor,                        # their feature indices, int64 [..., k]
@@ -390,31 +397,34 @@ def decode_sparse(self: SparseCoder,
     out = F.embedding_bag(indices.reshape(-1, k), self.W_dec_flat, per_sample_weights=values.reshape(-1, k), mode="sum")
     return out.reshape(*indices.shape[:-1], -1) + self.b_dec.reshape(-1)
 
+@patch
 def _uses_sparse_decode(self: SparseCoder) -> bool:
     "Whether `forward` and `loss` decode TopK features from the active rows."
     c = self.cfg
     if c.architecture != "topk" or c.decode_mode == "dense": return False
     return c.decode_mode == "sparse" or c.d_sae >= SPARSE_DECODE_MIN_RATIO * c.k
 
+@patch
 def _decode_flat(self: SparseCoder, acts: Tensor, top: tuple | None, x: Tensor) -> Tensor:
     "Flat reconstruction (plus the skip connection) of flat features; sparse when `top` is given and the coder decodes sparsely."
     if top is not None and self._uses_sparse_decode(): out = self.decode_sparse(*top)
     else: out = acts @ self.W_dec_flat + self.b_dec.reshape(-1)
     return out + x @ self.W_skip if self.cfg.skip_connection else out
 
-SparseCoder.decode_sparse, SparseCoder._uses_sparse_decode, SparseCoder._decode_flat = decode_sparse, _uses_sparse_decode, _decode_flat
-
 # %% ../../nbs/21_sae.coders.ipynb #8b05d0a8
+@patch
 def encode(self: SparseCoder, x: Float[Tensor, "... d_in"]) -> Float[Tensor, "... d_sae"]:
     "Feature activations of `x` (`[..., n_layers, d_in]` for a crosscoder)."
     xf, _ = self._flat_input(self.hook_sae_input(x))
     return self._features(xf)[1]
 
+@patch
 def decode(self: SparseCoder, acts: Float[Tensor, "... d_sae"]) -> Float[Tensor, "... d_out"]:
     "The dictionary's reconstruction `acts @ W_dec + b_dec` (`[..., n_layers, d_in]` for a crosscoder), through `hook_sae_recons`."
     self._check_input(acts, "features", (self.cfg.d_sae,))
     return self.hook_sae_recons((acts @ self.W_dec_flat + self.b_dec.reshape(-1)).reshape(*acts.shape[:-1], *self.out_shape))
 
+@patch
 def _reconstruct(self: SparseCoder, x: Tensor, hooked: bool) -> Tensor:
     "Output of the coder for input `x` (after `hook_sae_input`), with or without the inner hooks."
     xf, stats = self._flat_input(x)
@@ -423,6 +433,7 @@ def _reconstruct(self: SparseCoder, x: Tensor, hooked: bool) -> Tensor:
     out = self._unflat_output(self._decode_flat(acts, top, xf), stats)
     return self.hook_sae_recons(out) if hooked else out
 
+@patch
 def forward(self: SparseCoder, x: Tensor,
             target: Tensor | None = None,     # what the output stands for; the input for SAEs and crosscoders
             use_error_term: bool = False,     # add `target - reconstruction` (through `hook_sae_error`)
@@ -440,13 +451,13 @@ def forward(self: SparseCoder, x: Tensor,
         out = out + self.hook_sae_error(target - clean)
     return self.hook_sae_output(out)
 
-SparseCoder.encode, SparseCoder.decode, SparseCoder._reconstruct, SparseCoder.forward = encode, decode, _reconstruct, forward
-
 # %% ../../nbs/21_sae.coders.ipynb #de5e2992
+@patch
 def decoder_norms(self: SparseCoder) -> Float[Tensor, "d_sae"]:
     "L2 norm of each feature's decoder row (over all layers, for a crosscoder)."
     return self.W_dec_flat.norm(dim=-1)
 
+@patch
 def _l1_weights(self: SparseCoder) -> Tensor | float:
     "Per-feature L1 weights: decoder norms (summed over layers for a crosscoder) or 1."
     if not self.cfg.l1_weighted_by_decoder_norm: return 1.0
@@ -454,6 +465,7 @@ def _l1_weights(self: SparseCoder) -> Tensor | float:
 
 def _squared_error(y: Tensor, y_hat: Tensor) -> Tensor: return (y - y_hat).pow(2).sum(-1).mean()
 
+@patch
 def _auxk(self: SparseCoder, pre: Tensor, residual: Tensor, dead_mask: Tensor) -> Tensor:
     "AuxK: how well the top `aux_k` dead features reconstruct the (detached) residual."
     n_dead = int(dead_mask.sum())
@@ -463,9 +475,8 @@ def _auxk(self: SparseCoder, pre: Tensor, residual: Tensor, dead_mask: Tensor) -
     e_hat = F.embedding_bag(indices.reshape(-1, k_aux), self.W_dec_flat, per_sample_weights=F.relu(values).reshape(-1, k_aux), mode="sum")
     return _squared_error(residual.detach().reshape(e_hat.shape), e_hat)
 
-SparseCoder.decoder_norms, SparseCoder._l1_weights, SparseCoder._auxk = decoder_norms, _l1_weights, _auxk
-
 # %% ../../nbs/21_sae.coders.ipynb #84e8536e
+@patch
 def _check_dead_mask(self: SparseCoder, dead_mask) -> Tensor | None:
     if dead_mask is None: return None
     if self.cfg.architecture not in K_ARCHITECTURES:
@@ -475,6 +486,7 @@ def _check_dead_mask(self: SparseCoder, dead_mask) -> Tensor | None:
         raise ValueError(f"dead_mask must be a bool tensor of shape ({self.cfg.d_sae},), True for dead features")
     return dead_mask.to(self.device)
 
+@patch
 def _matryoshka_mse(self: SparseCoder, acts: Tensor, y: Tensor) -> Tensor:
     "Σ over prefixes m of the squared error of the first m features alone."
     total, partial, start = acts.new_zeros(()), self.b_dec.reshape(-1).expand_as(y), 0
@@ -483,6 +495,7 @@ def _matryoshka_mse(self: SparseCoder, acts: Tensor, y: Tensor) -> Tensor:
         total, start = total + _squared_error(y, partial), end
     return total
 
+@patch
 def loss(self: SparseCoder, x: Tensor,
          target: Tensor | None = None,       # transcoder: the activation at out_hook; SAE, crosscoder: the input
          dead_mask: Tensor | None = None,    # bool [d_sae], True for dead features: adds AuxK (k architectures)
@@ -515,9 +528,8 @@ def loss(self: SparseCoder, x: Tensor,
     recon = recon.reshape(*recon.shape[:-1], *self.out_shape)
     return dict(loss=fit + sparse_term + aux, mse=mse, sparsity=sparsity, aux=aux, l0=l0, acts=acts, acts_pre=pre, recon=recon)
 
-SparseCoder._check_dead_mask, SparseCoder._matryoshka_mse, SparseCoder.loss = _check_dead_mask, _matryoshka_mse, loss
-
 # %% ../../nbs/21_sae.coders.ipynb #38c51cec
+@patch
 @torch.no_grad()
 def fold_W_dec_norm(self: SparseCoder) -> SparseCoder:
     "Scale decoder rows to unit norm and the features up to match; the output is unchanged."
@@ -531,12 +543,14 @@ def fold_W_dec_norm(self: SparseCoder) -> SparseCoder:
     if self.cfg.architecture == "jumprelu": self.log_threshold.add_(norms.log())
     return self
 
+@patch
 @torch.no_grad()
 def set_decoder_norm_to_unit_norm(self: SparseCoder) -> SparseCoder:
     "Divide each decoder row by its norm (for use between training steps)."
     self.W_dec.div_(self.decoder_norms().clamp_min(1e-12).reshape(-1, *[1] * len(self.out_shape)))
     return self
 
+@patch
 @torch.no_grad()
 def remove_parallel_decoder_grad(self: SparseCoder) -> SparseCoder:
     "Remove from `W_dec.grad` each row's component along that row (call after `backward`, before the optimiser step)."
@@ -546,10 +560,8 @@ def remove_parallel_decoder_grad(self: SparseCoder) -> SparseCoder:
     grad.sub_((grad * unit).sum(-1, keepdim=True) * unit)
     return self
 
-SparseCoder.fold_W_dec_norm, SparseCoder.set_decoder_norm_to_unit_norm = fold_W_dec_norm, set_decoder_norm_to_unit_norm
-SparseCoder.remove_parallel_decoder_grad = remove_parallel_decoder_grad
-
 # %% ../../nbs/21_sae.coders.ipynb #fef28e03
+@patch
 def _as_scale(self: SparseCoder, scale, shape: tuple, name: str) -> Tensor:
     "A scalar, or (crosscoder) one scale per layer, as a tensor broadcasting over `shape`."
     s = torch.as_tensor(scale, dtype=self.W_dec.dtype, device=self.device)
@@ -558,6 +570,7 @@ def _as_scale(self: SparseCoder, scale, shape: tuple, name: str) -> Tensor:
     raise ValueError(f"{name} must be a number{' or one per layer, shape (' + str(self.cfg.n_layers) + ',)' if self.cfg.kind == 'crosscoder' else ''}, "
                      f"got shape {tuple(s.shape)}")
 
+@patch
 def _as_shift(self: SparseCoder, mean, shape: tuple, name: str) -> Tensor:
     "A mean broadcastable to `shape`, or zeros."
     if mean is None: return torch.zeros(shape, dtype=self.W_dec.dtype, device=self.device)
@@ -565,6 +578,7 @@ def _as_shift(self: SparseCoder, mean, shape: tuple, name: str) -> Tensor:
     try: return m.expand(shape).clone()
     except RuntimeError: raise ValueError(f"{name} of shape {tuple(m.shape)} does not broadcast to {shape}") from None
 
+@patch
 @torch.no_grad()
 def fold_input_normalization(self: SparseCoder,
                              scale=1.0,          # s: the coder was trained on (x - mean) * scale
@@ -595,11 +609,10 @@ def fold_input_normalization(self: SparseCoder,
     self.W_dec.div_(t)
     return self
 
-SparseCoder._as_scale, SparseCoder._as_shift, SparseCoder.fold_input_normalization = _as_scale, _as_shift, fold_input_normalization
-
 # %% ../../nbs/21_sae.coders.ipynb #ce8c5fda
 WEIGHTS_FILE, CONFIG_FILE = "weights.safetensors", "config.json"
 
+@patch
 def save(self: SparseCoder, folder: str | Path) -> Path:
     "Write `weights.safetensors` and `config.json` into `folder` (created if needed), each atomically."
     folder = Path(folder).expanduser()
@@ -616,7 +629,8 @@ def _read_weights(path: Path) -> dict[str, Tensor]:
     except (SafetensorError, OSError) as e:
         raise ValueError(f"cannot read {path}: {e}; the file is corrupt or truncated, save the coder again") from None
 
-def _load(cls, folder: str | Path,
+@patch(cls_method=True)
+def load(cls: SparseCoder, folder: str | Path,
           device: str | torch.device | None = None,  # where to put the weights (CPU when None)
          ) -> SparseCoder:
     "Load a coder saved by `save`, in eval mode; refuse weights that do not match the config."
@@ -641,5 +655,3 @@ def _load(cls, folder: str | Path,
 def load_coder(folder: str | Path, device: str | torch.device | None = None) -> SparseCoder:
     "Load a coder saved by `SparseCoder.save`."
     return SparseCoder.load(folder, device=device)
-
-SparseCoder.save, SparseCoder.load = save, classmethod(_load)
