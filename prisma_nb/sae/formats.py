@@ -55,8 +55,8 @@ def _ln_factor(d: int) -> float:
     return math.sqrt((d - 1) / d)
 
 @torch.no_grad()
-def _build(fields: dict, weights: dict[str, Tensor], source: Path, layer_norm_unbiased: bool = False) -> SparseCoder:
-    "A coder from our config fields and weights in SAELens / ViT-Prisma naming, checked against each other."
+def _build(fields: dict, weights: dict[str, Tensor], source: Path) -> SparseCoder:
+    "A coder from our config fields and weights in SAELens / ViT-Prisma naming (and layer-norm convention), checked against each other."
     coder = SparseCoder(CoderConfig(**fields))
     w = {k: v.float() for k, v in weights.items()}
     arch = fields.get("architecture", "relu")
@@ -73,11 +73,16 @@ def _build(fields: dict, weights: dict[str, Tensor], source: Path, layer_norm_un
     expected = coder.state_dict()
     wrong = [f"{k} {tuple(v.shape)} (expected {tuple(expected[k].shape)})" for k, v in state.items() if v.shape != expected[k].shape]
     if wrong: raise ValueError(f"{source} does not match its config (d_in={fields['d_in']}, d_sae={fields['d_sae']}): {', '.join(wrong)}")
-    if layer_norm_unbiased and fields.get("input_norm") == "layer_norm":
+    if fields.get("input_norm") == "layer_norm":
         c = _ln_factor(fields["d_in"])
         state.update(W_enc=state["W_enc"] * c, W_dec=state["W_dec"] / c, b_dec=state["b_dec"] / c)
     coder.load_state_dict(state)
     return coder.eval()
+
+def _import(folder: str | Path, config_file: str, weights_file: str, fields, read_weights, what: str) -> SparseCoder:
+    "Read a foreign coder folder: its config through `fields`, its weights through `read_weights`."
+    folder = Path(folder).expanduser()
+    return _build(fields(_read_json(folder / config_file, what)), read_weights(folder / weights_file), folder / weights_file)
 
 # %% ../../nbs/25_sae.formats.ipynb #594b440b
 VIT_PRISMA_CONFIG, VIT_PRISMA_WEIGHTS = "config.json", "weights.pt"
@@ -111,10 +116,7 @@ def vit_prisma_fields(cfg: dict) -> dict:
 
 def load_vit_prisma(folder: str | Path) -> SparseCoder:
     "Import a ViT-Prisma SAE: `config.json` and `weights.pt` (read with `weights_only=True`)."
-    folder = Path(folder).expanduser()
-    cfg = _read_json(folder / VIT_PRISMA_CONFIG, "ViT-Prisma SAE")
-    return _build(vit_prisma_fields(cfg), load_pt_weights(folder / VIT_PRISMA_WEIGHTS), folder / VIT_PRISMA_WEIGHTS,
-                  layer_norm_unbiased=True)
+    return _import(folder, VIT_PRISMA_CONFIG, VIT_PRISMA_WEIGHTS, vit_prisma_fields, load_pt_weights, "ViT-Prisma SAE")
 
 # %% ../../nbs/25_sae.formats.ipynb #da2b73c4
 SAELENS_CONFIG, SAELENS_WEIGHTS = "cfg.json", "sae_weights.safetensors"
@@ -151,9 +153,7 @@ def saelens_fields(cfg: dict) -> dict:
 
 def load_saelens(folder: str | Path) -> SparseCoder:
     "Import a SAELens SAE or transcoder: `cfg.json` and `sae_weights.safetensors`."
-    folder = Path(folder).expanduser()
-    cfg = _read_json(folder / SAELENS_CONFIG, "SAELens SAE")
-    return _build(saelens_fields(cfg), _read_safetensors(folder / SAELENS_WEIGHTS), folder / SAELENS_WEIGHTS, layer_norm_unbiased=True)
+    return _import(folder, SAELENS_CONFIG, SAELENS_WEIGHTS, saelens_fields, _read_safetensors, "SAELens SAE")
 
 # %% ../../nbs/25_sae.formats.ipynb #c54282c5
 @contextmanager
