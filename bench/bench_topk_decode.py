@@ -4,23 +4,24 @@ For d_sae in (16384, 32768), k = 32, d_in in (768, 128), it times, on the same c
 decoding alone, the coder's forward pass, and forward + backward of its loss, and checks that both paths give the
 same loss and the same decoder gradient. Ratios are dense time / sparse time, measured in this run.
 
-    OMP_NUM_THREADS=1 python bench/bench_topk_decode.py [--batch 512] [--reps 3] [--device cpu]
+    OMP_NUM_THREADS=1 python bench/bench_topk_decode.py [--batch 512] [--reps 5] [--device cpu]
 """
 from __future__ import annotations
-import argparse, dataclasses, time
+import argparse, dataclasses, os, time
 import torch
 from prisma_nb.sae.coders import CoderConfig, SparseCoder
 
 
-def best_time(fn, reps: int, device: str) -> float:
-    "Fastest of `reps` timed calls of `fn`, after one warm-up call."
+def best_times(fns: dict, reps: int, device: str) -> dict:
+    "Fastest of `reps` timed calls of each function, after one warm-up call each; calls alternate, so load changes hit all alike."
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    fn(); sync()
-    times = []
+    for fn in fns.values(): fn(); sync()
+    times = {name: [] for name in fns}
     for _ in range(reps):
-        start = time.perf_counter(); fn(); sync()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, fn in fns.items():
+            start = time.perf_counter(); fn(); sync()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(t) for name, t in times.items()}
 
 
 def compare(d_in: int, d_sae: int, k: int, batch: int, reps: int, device: str) -> dict:
@@ -49,9 +50,11 @@ def compare(d_in: int, d_sae: int, k: int, batch: int, reps: int, device: str) -
     row = dict(d_in=d_in, d_sae=d_sae, k=k, batch=batch)
     with torch.no_grad():
         for name, make in (("decode", decode), ("forward", forward)):
-            t_dense, t_sparse = best_time(make("dense"), reps, device), best_time(make("sparse"), reps, device)
+            t = best_times({mode: make(mode) for mode in ("dense", "sparse")}, reps, device)
+            t_dense, t_sparse = t["dense"], t["sparse"]
             row[f"{name} ms dense"], row[f"{name} ms sparse"], row[f"{name} ×"] = 1e3 * t_dense, 1e3 * t_sparse, t_dense / t_sparse
-    t_dense, t_sparse = best_time(train_step("dense"), reps, device), best_time(train_step("sparse"), reps, device)
+    t = best_times({mode: train_step(mode) for mode in ("dense", "sparse")}, reps, device)
+    t_dense, t_sparse = t["dense"], t["sparse"]
     row["fwd+bwd ms dense"], row["fwd+bwd ms sparse"], row["fwd+bwd ×"] = 1e3 * t_dense, 1e3 * t_sparse, t_dense / t_sparse
 
     losses, grads = {}, {}
@@ -72,12 +75,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch", type=int, default=512, help="tokens per batch")
     parser.add_argument("--k", type=int, default=32)
-    parser.add_argument("--reps", type=int, default=3, help="timed repetitions (the fastest is kept)")
+    parser.add_argument("--reps", type=int, default=5, help="timed repetitions (the fastest is kept)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, device {args.device}, {torch.get_num_threads()} thread(s), batch {args.batch}, k {args.k}")
+    load = ", load average %.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
+    print(f"torch {torch.__version__}, device {args.device}, {torch.get_num_threads()} thread(s), batch {args.batch}, k {args.k}{load}")
     cols = ["d_in", "d_sae", "decode ×", "forward ×", "fwd+bwd ×", "fwd+bwd ms dense", "fwd+bwd ms sparse", "loss", "|Δloss|", "max |ΔW_dec.grad|"]
     print(" | ".join(cols))
     for d_in in (768, 128):
