@@ -313,7 +313,7 @@ def activation_rows(model,                   # a hooked model
         rows[h] = act.reshape(act.shape[0] * act.shape[1], -1)
     return rows
 
-# %% ../../nbs/20_sae.store.ipynb #bee76e00
+# %% ../../nbs/20_sae.store.ipynb #2ce8cd35
 _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 
 def write_shard(file: str | Path,                # where to write (`atomic_write` gives a temporary path)
@@ -335,7 +335,7 @@ def write_shard(file: str | Path,                # where to write (`atomic_write
             f.write(block); digest.update(block); total += len(block)
     return {"bytes": total, "sha256": digest.hexdigest()}
 
-# %% ../../nbs/20_sae.store.ipynb #c2d4f5bf
+# %% ../../nbs/20_sae.store.ipynb #2f737e44
 def _shard_name(k: int) -> str: return f"shard_{k:05d}.safetensors"
 
 def _is_leftover(p: Path) -> bool: return p.name.startswith(".") and p.name.endswith(".tmp")
@@ -374,7 +374,7 @@ def _damaged(path: Path, manifest: dict) -> list[int]:
     "Indices of the listed shards whose files are missing, truncated or corrupt."
     return [s["index"] for s in manifest["shards"] if _shard_problem(path, s) is not None]
 
-# %% ../../nbs/20_sae.store.ipynb #3b9d0ffb
+# %% ../../nbs/20_sae.store.ipynb #46eec03d
 def _request(model, data, hooks, tokens, dtype, batch_size, shard_size) -> dict:
     "The manifest fields that decide the rows; resuming requires them to be equal. Runs one forward pass to get the shapes."
     positions = token_positions(model.cfg, tokens)
@@ -404,7 +404,7 @@ def _open_folder(path: Path, request: dict) -> dict | None:
                               "choose a new or empty folder")
     return None
 
-# %% ../../nbs/20_sae.store.ipynb #2f737e44
+# %% ../../nbs/20_sae.store.ipynb #10dd505a
 def cache_activations(model,                        # a hooked model (`HookedViT`)
                       data,                         # a map-style dataset or a DataLoader of images (see above)
                       hooks: str | list[str],       # hook names to store
@@ -437,7 +437,7 @@ def cache_activations(model,                        # a hooked model (`HookedViT
         raise
     return ActivationStore(path)
 
-# %% ../../nbs/20_sae.store.ipynb #46eec03d
+# %% ../../nbs/20_sae.store.ipynb #aed559d2
 def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progress: bool):
     "Compute and write every shard `manifest` does not list as good, then mark the store complete."
     per_shard, batch_size, hooks = manifest["images_per_shard"], manifest["batch_size"], manifest["hooks"]
@@ -476,7 +476,7 @@ def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progres
     manifest.update(complete=True, n_images=shards[-1]["images"][1], n_rows=shards[-1]["rows"][1])
     _write_manifest(path, manifest)
 
-# %% ../../nbs/20_sae.store.ipynb #aed559d2
+# %% ../../nbs/20_sae.store.ipynb #3a37af98
 class ActivationStore(ActivationSource):
     "A finished activation store on disk: rows by index, shuffled batches, checksums."
     def __init__(self,
@@ -518,7 +518,7 @@ class ActivationStore(ActivationSource):
                 f"{self._manifest['tokens']} tokens; {widths}; {self.dtype}, {len(self._manifest['shards'])} shards, "
                 f"{format_bytes(self.nbytes)})")
 
-# %% ../../nbs/20_sae.store.ipynb #313855ec
+# %% ../../nbs/20_sae.store.ipynb #2f8f3d43
 def _damaged_error(store: ActivationStore, shard: dict, problem: str) -> ValueError:
     return ValueError(f"{shard['file']} {problem} (in the store at {store.path}); re-run cache_activations with the same "
                       "model, data, arguments and path: it re-writes damaged shards")
@@ -545,7 +545,7 @@ def verify(self: ActivationStore) -> dict:
     self._verified = set(range(len(self._manifest["shards"])))
     return {"shards": len(self._manifest["shards"]), "rows": self.n_rows, "bytes": self.nbytes, "sha256": "ok"}
 
-# %% ../../nbs/20_sae.store.ipynb #8f6dd2dc
+# %% ../../nbs/20_sae.store.ipynb #5002acc6
 @patch
 def read(self: ActivationStore,
          hook: str,    # one of `self.hooks`
@@ -576,7 +576,7 @@ def row_origin(self: ActivationStore, rows) -> tuple[Tensor, Tensor]:
     positions = torch.tensor(self._manifest["token_positions"])
     return index // len(positions), positions[index % len(positions)]
 
-# %% ../../nbs/20_sae.store.ipynb #9d657c0b
+# %% ../../nbs/20_sae.store.ipynb #d78d8e0e
 class ModelActivationSource(ActivationSource):
     "Rows straight from `model` running over `data`, with the same `batches` as an `ActivationStore`."
     def __init__(self,
