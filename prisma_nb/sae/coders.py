@@ -557,7 +557,7 @@ def remove_parallel_decoder_grad(self: SparseCoder) -> SparseCoder:
     if self.W_dec.grad is None: raise RuntimeError("W_dec has no gradient yet; call remove_parallel_decoder_grad after loss.backward()")
     unit = self.W_dec_flat / self.decoder_norms().clamp_min(1e-12)[:, None]
     grad = self.W_dec.grad.reshape(self.cfg.d_sae, -1)
-    grad.sub_((grad * unit).sum(-1, keepdim=True) * unit)
+    self.W_dec.grad.copy_((grad - (grad * unit).sum(-1, keepdim=True) * unit).reshape(self.W_dec.shape))
     return self
 
 # %% ../../nbs/21_sae.coders.ipynb #fef28e03
