@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/sae.store.html.md"""
 
 # %% ../../nbs/20_sae.store.ipynb #19fd9388
 from __future__ import annotations
-import difflib, hashlib, inspect, json, re
+import difflib, hashlib, inspect, json, re, shutil
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -406,7 +406,7 @@ def _open_folder(path: Path, request: dict) -> dict | None:
 
 # %% ../../nbs/20_sae.store.ipynb #10dd505a
 def cache_activations(model,                        # a hooked model (`HookedViT`)
-                      data,                         # a map-style dataset or a DataLoader of images (see above)
+                      dataset,                      # a map-style dataset or a DataLoader of images (see above)
                       hooks: str | list[str],       # hook names to store
                       path: str | Path,             # folder of the store: new, empty, or a store to resume
                       tokens: str = "all",          # tokens kept from each image: one of `TOKEN_SELECTIONS`
@@ -415,25 +415,23 @@ def cache_activations(model,                        # a hooked model (`HookedViT
                       shard_size: int = 2**16,      # rows per shard, rounded down to whole batches
                       progress: bool = True,        # show a tqdm progress bar
                      ) -> ActivationStore:
-    "Run `model` once over `data` and write the activations at `hooks` to a sharded store at `path`, or resume the one there."
+    "Run `model` once over `dataset` and write the activations at `hooks` to a sharded store at `path`, or resume the one there."
     hooks = check_hooks(model, hooks)
     token_positions(model.cfg, tokens)
     if dtype not in STORE_DTYPES: raise ValueError(f"dtype={dtype!r} is not one of {list(STORE_DTYPES)}")
     _check_positive("batch_size", batch_size); _check_positive("shard_size", shard_size)
-    n_images, path = check_data(data), Path(path).expanduser()
-    request = _request(model, data, hooks, tokens, dtype, batch_size, shard_size)
+    n_images, path = check_data(dataset), Path(path).expanduser()
+    request = _request(model, dataset, hooks, tokens, dtype, batch_size, shard_size)
     manifest = _open_folder(path, request)
     if manifest is not None and manifest["complete"] and not _damaged(path, manifest): return ActivationStore(path)
-    created = not path.exists()
+    created = next((p for p in [*reversed(path.parents), path] if not p.exists()), None)  # the first folder this call makes
     path.mkdir(parents=True, exist_ok=True)
     for p in path.iterdir():
         if _is_leftover(p): p.unlink()  # temporary files of a killed run
     if manifest is None: manifest = {**request, "complete": False, "shards": []}
-    try: _fill(model, data, path, manifest, n_images, progress)
+    try: _fill(model, dataset, path, manifest, n_images, progress)
     except BaseException:
-        if created and not manifest["shards"]:  # nothing stored yet: leave no trace
-            for p in path.iterdir(): p.unlink()
-            path.rmdir()
+        if created is not None and not manifest["shards"]: shutil.rmtree(created)  # nothing stored yet: leave no trace
         raise
     return ActivationStore(path)
 
@@ -578,18 +576,18 @@ def row_origin(self: ActivationStore, rows) -> tuple[Tensor, Tensor]:
 
 # %% ../../nbs/20_sae.store.ipynb #d78d8e0e
 class ModelActivationSource(ActivationSource):
-    "Rows straight from `model` running over `data`, with the same `batches` as an `ActivationStore`."
+    "Rows straight from `model` running over `dataset`, with the same `batches` as an `ActivationStore`."
     def __init__(self,
                  model,                    # a hooked model (`HookedViT`)
-                 data,                     # a map-style dataset or a DataLoader of images
+                 dataset,                  # a map-style dataset or a DataLoader of images
                  hooks: str | list[str],   # hook names to read
                  tokens: str = "all",      # tokens kept from each image: one of `TOKEN_SELECTIONS`
                  batch_size: int = 64,     # images per forward pass
                 ):
-        self.model, self.data, self.tokens = model, data, tokens
+        self.model, self.dataset, self.tokens = model, dataset, tokens
         self.hooks, self.positions = check_hooks(model, hooks), token_positions(model.cfg, tokens)
-        self.batch_size, self.n_images = _check_positive("batch_size", batch_size), check_data(data)
-        self.shapes = token_shapes(model, data, self.hooks, stop_layer(model, self.hooks))
+        self.batch_size, self.n_images = _check_positive("batch_size", batch_size), check_data(dataset)
+        self.shapes = token_shapes(model, dataset, self.hooks, stop_layer(model, self.hooks))
 
     @property
     def n_rows(self) -> int | None: return None if self.n_images is None else self.n_images * len(self.positions)
@@ -599,7 +597,7 @@ class ModelActivationSource(ActivationSource):
     def manifest(self) -> dict:
         return {"format_version": STORE_VERSION, "source": "model", "model": describe_model(self.model), "hooks": self.hooks,
                 "tokens": self.tokens, "token_positions": self.positions, "dtype": str(_device_dtype(self.model)[1]).removeprefix("torch."),
-                "shapes": self.shapes, "d": {h: self.d(h) for h in self.hooks}, "dataset": describe_data(self.data),
+                "shapes": self.shapes, "d": {h: self.d(h) for h in self.hooks}, "dataset": describe_data(self.dataset),
                 "batch_size": self.batch_size, "n_images": self.n_images, "n_rows": self.n_rows}
 
     def __repr__(self):
@@ -610,6 +608,6 @@ class ModelActivationSource(ActivationSource):
         "The rows of each forward pass; images in a new order every epoch (a DataLoader's own order)."
         stop = stop_layer(self.model, hooks)
         for _ in range(epochs):
-            order = None if isinstance(self.data, DataLoader) else torch.randperm(self.n_images, generator=generator).tolist()
-            for _, images in image_batches(self.data, self.batch_size, order=order):
+            order = None if isinstance(self.dataset, DataLoader) else torch.randperm(self.n_images, generator=generator).tolist()
+            for _, images in image_batches(self.dataset, self.batch_size, order=order):
                 yield activation_rows(self.model, images, hooks, self.positions, stop)
