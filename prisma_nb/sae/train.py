@@ -55,6 +55,7 @@ class TrainConfig:
     grad_clip_norm: float | None = 1.0        # clip each coder's gradient to this norm; None: no clipping
     init: str = "kaiming"                     # "kaiming": kaiming-uniform decoder rows at unit norm; "coder": keep the coder's weights as given
     init_encoder_from_decoder: bool = True    # start with W_enc = W_dec transposed
+    decoder_init_norm: float | None = 0.1     # initial norm of the decoder rows, and so of the tied encoder (Anthropic, April 2024); None: 1
     decoder_bias_init: str = "geometric_median" # b_dec from the "geometric_median" or "mean" of the first rows, or "zeros"
     init_rows: int = 4096                     # rows of the first batches used for the decoder bias and normalisation statistics
     normalize: str = "none"                   # "none", "unit_mean_norm" (x / c), "center_and_scale" ((x - mean) / c), "layer_norm" (per token, inside the coder)
@@ -91,6 +92,7 @@ class TrainConfig:
         for name in ("warmup_steps", "l1_warmup_steps", "seed"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 0: raise ValueError(f"{name} must be a non-negative int, got {v!r}")
+        if self.decoder_init_norm is not None and not self.decoder_init_norm > 0: raise ValueError(f"decoder_init_norm must be positive or None, got {self.decoder_init_norm!r}")
         if self.grad_clip_norm is not None and not self.grad_clip_norm > 0: raise ValueError(f"grad_clip_norm must be positive or None, got {self.grad_clip_norm!r}")
         if not 0 <= self.lr_end_factor <= 1: raise ValueError(f"lr_end_factor must be in [0, 1], got {self.lr_end_factor!r}")
         if self.checkpoint_every is not None and self.checkpoint_folder is None:
@@ -488,8 +490,7 @@ def _train_step(self: SAETrainer, i: int, batch: dict[str, Tensor], lr: float, l
     for group in opt.param_groups: group["lr"] = lr
     opt.step()
     if cfg.decoder_norm == "unit": coder.set_decoder_norm_to_unit_norm()
-    active = out["acts"].flatten(0, -2) > 0
-    fired = active.any(0)
+    fired = out["acts"].flatten(0, -2).any(0)  # features are >= 0 in every architecture: non-zero means fired
     if self.world > 1:
         fired = fired.to(torch.uint8); dist.all_reduce(fired, op=dist.ReduceOp.MAX); fired = fired.bool()
     self.since_fired[i] = torch.where(fired, 0, self.since_fired[i] + 1)
@@ -518,11 +519,14 @@ def _initialize(self: SAETrainer):
     for i, coder in enumerate(self.coders):
         if cfg.init == "kaiming":
             coder.init_weights(seed=cfg.seed + i)
-            if not cfg.init_encoder_from_decoder and coder.cfg.kind != "transcoder":
-                W = torch.empty(coder.cfg.d_sae, coder.W_enc_flat.shape[0])
-                nn.init.kaiming_uniform_(W, generator=torch.Generator().manual_seed(cfg.seed + i))
-                coder.W_enc.copy_(W.T.reshape(coder.W_enc.shape))
-        if cfg.decoder_norm == "unit": coder.set_decoder_norm_to_unit_norm()
+            coder.W_dec.mul_(cfg.decoder_init_norm or 1.0)
+            if coder.cfg.kind != "transcoder":
+                if cfg.init_encoder_from_decoder: coder.W_enc.copy_(coder.W_dec_flat.T.reshape(coder.W_enc.shape))
+                else:
+                    W = torch.empty(coder.cfg.d_sae, coder.W_enc_flat.shape[0])
+                    nn.init.kaiming_uniform_(W, generator=torch.Generator().manual_seed(cfg.seed + i))
+                    coder.W_enc.copy_(W.T.reshape(coder.W_enc.shape))
+        if cfg.decoder_norm == "unit": coder.set_decoder_norm_to_unit_norm()  # the tied encoder keeps the initial scale
         x, target = coder_batch(coder.cfg, rows)
         if target is None: target = _layer_norm(x) if coder.cfg.input_norm == "layer_norm" else x
         target = target.flatten(1)
