@@ -129,7 +129,7 @@ class ActivationSource(ABC):
                 drop_last: bool = False,        # drop the final batch if it is short
                 device=None,                    # where the batches go (the source's own device when None)
                ) -> Iterator[dict[str, Tensor]]:
-        "Shuffled float32 batches `{hook: [batch_size, d]}` with rows aligned across hooks."
+        "Shuffled float32 batches `{hook: [batch_size, d]}` with rows aligned across hooks (arguments checked at the call)."
         hooks = self._hooks(hooks)
         _check_positive("batch_size", batch_size); _check_positive("epochs", epochs)
         buffer_size = max(DEFAULT_BUFFER_ROWS, 2 * batch_size) if buffer_size is None else _check_positive("buffer_size", buffer_size)
@@ -137,8 +137,8 @@ class ActivationSource(ABC):
             raise ValueError(f"buffer_size {buffer_size} is smaller than batch_size {batch_size}; use a buffer of at least a few batches")
         generator = torch.Generator().manual_seed(seed)
         chunks = self._chunks(hooks, epochs, generator, chunk_rows=max(1, buffer_size // 8))
-        for batch in shuffle_rows(chunks, batch_size, buffer_size, generator, drop_last):
-            yield {k: v.to(device=device, dtype=torch.float32) for k, v in batch.items()}
+        return ({k: v.to(device=device, dtype=torch.float32) for k, v in batch.items()}
+                for batch in shuffle_rows(chunks, batch_size, buffer_size, generator, drop_last))
 
 # %% ../../nbs/20_sae.store.ipynb #151ac3fb
 TOKEN_SELECTIONS = ("all", "cls", "spatial", "registers")
@@ -435,7 +435,7 @@ def cache_activations(model,                        # a hooked model (`HookedViT
         raise
     return ActivationStore(path)
 
-# %% ../../nbs/20_sae.store.ipynb #aed559d2
+# %% ../../nbs/20_sae.store.ipynb #e143b927
 def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progress: bool):
     "Compute and write every shard `manifest` does not list as good, then mark the store complete."
     per_shard, batch_size, hooks = manifest["images_per_shard"], manifest["batch_size"], manifest["hooks"]
@@ -474,7 +474,7 @@ def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progres
     manifest.update(complete=True, n_images=shards[-1]["images"][1], n_rows=shards[-1]["rows"][1])
     _write_manifest(path, manifest)
 
-# %% ../../nbs/20_sae.store.ipynb #3a37af98
+# %% ../../nbs/20_sae.store.ipynb #a1ae0274
 class ActivationStore(ActivationSource):
     "A finished activation store on disk: rows by index, shuffled batches, checksums."
     def __init__(self,
@@ -516,7 +516,7 @@ class ActivationStore(ActivationSource):
                 f"{self._manifest['tokens']} tokens; {widths}; {self.dtype}, {len(self._manifest['shards'])} shards, "
                 f"{format_bytes(self.nbytes)})")
 
-# %% ../../nbs/20_sae.store.ipynb #2f8f3d43
+# %% ../../nbs/20_sae.store.ipynb #5002acc6
 def _damaged_error(store: ActivationStore, shard: dict, problem: str) -> ValueError:
     return ValueError(f"{shard['file']} {problem} (in the store at {store.path}); re-run cache_activations with the same "
                       "model, data, arguments and path: it re-writes damaged shards")
@@ -543,7 +543,7 @@ def verify(self: ActivationStore) -> dict:
     self._verified = set(range(len(self._manifest["shards"])))
     return {"shards": len(self._manifest["shards"]), "rows": self.n_rows, "bytes": self.nbytes, "sha256": "ok"}
 
-# %% ../../nbs/20_sae.store.ipynb #5002acc6
+# %% ../../nbs/20_sae.store.ipynb #2645bfe5
 @patch
 def read(self: ActivationStore,
          hook: str,    # one of `self.hooks`
@@ -574,7 +574,7 @@ def row_origin(self: ActivationStore, rows) -> tuple[Tensor, Tensor]:
     positions = torch.tensor(self._manifest["token_positions"])
     return index // len(positions), positions[index % len(positions)]
 
-# %% ../../nbs/20_sae.store.ipynb #d78d8e0e
+# %% ../../nbs/20_sae.store.ipynb #4aa51547
 class ModelActivationSource(ActivationSource):
     "Rows straight from `model` running over `dataset`, with the same `batches` as an `ActivationStore`."
     def __init__(self,
