@@ -5,9 +5,10 @@
     times (the least disturbed by other processes), the median of the per-round ratios, and the ratio of best CPU
     times (all threads; the background writer overlaps the forward passes only when a core is free). Target <= 1.1.
 (b) Disk: bytes of a float16 store / bytes of the float32 store of the same activations. Target 0.5.
-(c) Reader memory: one epoch of `store.batches` in a fresh process over a store 1x and 10x the shuffle buffer; peak
-    RSS (VmHWM) above the RSS after opening the store. Flat means the 10x figure is close to the 1x figure. For
-    contrast, the same for reading the whole store at once (`store.read(hook)`), which grows with the store.
+(c) Reader memory: `store.batches` in a fresh process over a store 1x and 10x the shuffle buffer (one epoch), and 3
+    epochs over the 10x store (30x the buffer in rows); peak RSS (VmHWM) above the RSS after opening the store, with
+    the anonymous and file-mapped parts sampled after every batch. Flat means the figure does not grow with the rows
+    read. For contrast, the same for reading the whole store at once (`store.read(hook)`), which grows with the store.
 
     python bench/bench_store.py [--rounds 5] [--quick]
 """
