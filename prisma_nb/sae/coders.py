@@ -22,7 +22,7 @@ from ..files import atomic_write, atomic_write_text
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
            'K_ARCHITECTURES', 'SPARSE_DECODE_MIN_RATIO', 'WEIGHTS_FILE', 'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn',
-           'StepFn', 'SparseCoder', 'load_coder']
+           'StepFn', 'SparseCoder', 'batch_top_values', 'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated", "matryoshka")
@@ -317,12 +317,23 @@ def _unflat_output(self: SparseCoder, y: Tensor, stats: tuple | None) -> Tensor:
     return y * stats[1] + stats[0] if stats is not None else y
 
 # %% ../../nbs/21_sae.coders.ipynb #6728a899
+def batch_top_values(x: Float[Tensor, "rows d"], n_keep: int) -> tuple[Tensor, Tensor]:
+    "The `n_keep` largest entries of `x` as (values, indices into `x.reshape(-1)`), found among each row's top few first."
+    rows, d = x.shape
+    m = min(d, 4 * -(-n_keep // rows))            # candidates per row: 4× the average share
+    if m < d:
+        row_values, row_indices = x.topk(m, dim=-1, sorted=False)
+        values, picked = row_values.reshape(-1).topk(n_keep, sorted=False)
+        if bool((row_values.min(-1).values < values.min()).all()):  # no row can have more winners than it offered
+            return values, (picked // m) * d + row_indices.reshape(-1)[picked]
+    return x.reshape(-1).topk(n_keep, sorted=False)
+
 @patch
 def _batch_topk(self: SparseCoder, pre: Tensor) -> Tensor:
     "Training-time BatchTopK: keep the k·B largest ReLU'd pre-activations of the batch; update the running threshold."
-    flat = F.relu(pre).reshape(-1)
-    n_keep = min(self.cfg.k * flat.numel() // self.cfg.d_sae, flat.numel())
-    values, indices = flat.topk(n_keep, sorted=False)
+    relu = F.relu(pre).reshape(-1, self.cfg.d_sae)
+    values, indices = batch_top_values(relu, self.cfg.k * relu.shape[0])
+    flat = relu.reshape(-1)
     kept = values[values > 0]
     if kept.numel():
         with torch.no_grad():
@@ -384,7 +395,7 @@ def calibrate_threshold(self: SparseCoder, x: Tensor) -> Tensor:
     self.threshold.copy_(kept.min()); self.threshold_updates.fill_(1)
     return self.threshold
 
-# %% ../../nbs/21_sae.coders.ipynb #41565ef4
+# %% ../../nbs/21_sae.coders.ipynb #8b05d0a8
 SPARSE_DECODE_MIN_RATIO = 32  # 'auto' decodes TopK sparsely when d_sae >= this many times k
 
 @patch
@@ -411,7 +422,7 @@ def _decode_flat(self: SparseCoder, acts: Tensor, top: tuple | None, x: Tensor) 
     else: out = acts @ self.W_dec_flat + self.b_dec.reshape(-1)
     return out + x @ self.W_skip if self.cfg.skip_connection else out
 
-# %% ../../nbs/21_sae.coders.ipynb #8b05d0a8
+# %% ../../nbs/21_sae.coders.ipynb #729596c3
 @patch
 def encode(self: SparseCoder, x: Float[Tensor, "... d_in"]) -> Float[Tensor, "... d_sae"]:
     "Feature activations of `x` (`[..., n_layers, d_in]` for a crosscoder)."
@@ -451,7 +462,7 @@ def forward(self: SparseCoder, x: Tensor,
         out = out + self.hook_sae_error(target - clean)
     return self.hook_sae_output(out)
 
-# %% ../../nbs/21_sae.coders.ipynb #de5e2992
+# %% ../../nbs/21_sae.coders.ipynb #20bbb456
 @patch
 def decoder_norms(self: SparseCoder) -> Float[Tensor, "d_sae"]:
     "L2 norm of each feature's decoder row (over all layers, for a crosscoder)."
@@ -475,7 +486,7 @@ def _auxk(self: SparseCoder, pre: Tensor, residual: Tensor, dead_mask: Tensor) -
     e_hat = F.embedding_bag(indices.reshape(-1, k_aux), self.W_dec_flat, per_sample_weights=F.relu(values).reshape(-1, k_aux), mode="sum")
     return _squared_error(residual.detach().reshape(e_hat.shape), e_hat)
 
-# %% ../../nbs/21_sae.coders.ipynb #84e8536e
+# %% ../../nbs/21_sae.coders.ipynb #8b9064d6
 @patch
 def _check_dead_mask(self: SparseCoder, dead_mask) -> Tensor | None:
     if dead_mask is None: return None
@@ -528,7 +539,7 @@ def loss(self: SparseCoder, x: Tensor,
     recon = recon.reshape(*recon.shape[:-1], *self.out_shape)
     return dict(loss=fit + sparse_term + aux, mse=mse, sparsity=sparsity, aux=aux, l0=l0, acts=acts, acts_pre=pre, recon=recon)
 
-# %% ../../nbs/21_sae.coders.ipynb #38c51cec
+# %% ../../nbs/21_sae.coders.ipynb #6e7b85a7
 @patch
 @torch.no_grad()
 def fold_W_dec_norm(self: SparseCoder) -> SparseCoder:
@@ -560,7 +571,7 @@ def remove_parallel_decoder_grad(self: SparseCoder) -> SparseCoder:
     self.W_dec.grad.copy_((grad - (grad * unit).sum(-1, keepdim=True) * unit).reshape(self.W_dec.shape))
     return self
 
-# %% ../../nbs/21_sae.coders.ipynb #fef28e03
+# %% ../../nbs/21_sae.coders.ipynb #8ab53d82
 @patch
 def _as_scale(self: SparseCoder, scale, shape: tuple, name: str) -> Tensor:
     "A scalar, or (crosscoder) one scale per layer, as a tensor broadcasting over `shape`."
@@ -609,7 +620,7 @@ def fold_input_normalization(self: SparseCoder,
     self.W_dec.div_(t)
     return self
 
-# %% ../../nbs/21_sae.coders.ipynb #ce8c5fda
+# %% ../../nbs/21_sae.coders.ipynb #ee2cec5c
 WEIGHTS_FILE, CONFIG_FILE = "weights.safetensors", "config.json"
 
 @patch
