@@ -297,8 +297,9 @@ def _check_input(self: SparseCoder, x: Tensor, what: str = "input", shape: tuple
     if tuple(x.shape[-len(shape):]) != tuple(shape) or x.dim() < len(shape):
         hint = ("; stack the hooks' activations at dim -2: torch.stack([cache[h] for h in cfg.hooks], dim=-2)"
                 if self.cfg.kind == "crosscoder" else "; is it the activation of the hook this coder was trained on?")
-        raise ValueError(f"{what} of shape {tuple(x.shape)} does not end in {tuple(shape)}, the {what} width of this coder "
-                         f"({self.cfg.kind}, hook {self.cfg.hook or self.cfg.hooks}){hint}")
+        source = self.cfg.hooks or self.cfg.hook
+        raise ValueError(f"{what} of shape {tuple(x.shape)} does not end in {tuple(shape)}, the {what} width of this "
+                         f"{self.cfg.kind}{f' (trained on {source})' if source else ''}{hint}")
 
 @patch
 def _flat_input(self: SparseCoder, x: Tensor) -> tuple[Tensor, tuple | None]:
