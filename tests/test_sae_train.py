@@ -71,7 +71,7 @@ TRAIN = '''
             return write(path, text)
         train.atomic_write_text = dying_write
     resume = bool(int(sys.argv[5])) if len(sys.argv) > 5 else False
-    result = train_sae(source, CODERS, config(checkpoint_every=5, checkpoint_folder=folder), resume=resume)
+    result = train_sae(source, CODERS, config(checkpoint_every=5, checkpoint_folder=folder), resume_from=folder if resume else None)
     save_coders(result, out)
     json.dump(result.history, open(out + ".json", "w"))
 '''

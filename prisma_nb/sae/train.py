@@ -675,7 +675,8 @@ def fit(self: SAETrainer,
     if resume:
         folder = cfg.checkpoint_folder if resume is True else resume
         if folder is None: raise ValueError("resume=True needs cfg.checkpoint_folder (or pass the checkpoint folder as resume=...)")
-        path = latest_checkpoint(folder) if (Path(folder) / "state.json").exists() is False else Path(folder)
+        folder = Path(folder)
+        path = folder if (folder / "state.json").exists() else latest_checkpoint(folder)
         if path is None: raise FileNotFoundError(f"no complete checkpoint in {folder}; train without resume first")
         self.load_state(*read_checkpoint(path))
     else:
@@ -704,7 +705,9 @@ def fit(self: SAETrainer,
         if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0: self.save_checkpoint()
     if self.window_steps: self._log(lr, bar)
     bar.close()
-    final = self.save_checkpoint() if cfg.checkpoint_folder and cfg.checkpoint_every else None
+    final = None
+    if cfg.checkpoint_every:
+        final = latest_checkpoint(cfg.checkpoint_folder) if self.step % cfg.checkpoint_every == 0 else self.save_checkpoint()
     if self._wandb is not None: self._wandb.finish()
     folded = [fold_normalization(c, self.normalizer) for c in self.coders]
     return TrainResult(folded, self.history, self.step, list(self.stopped_at), str(final) if final else None)
