@@ -640,7 +640,7 @@ def fold_normalization(coder,                            # a coder trained on no
 def _batches(self: SAETrainer) -> Iterator[dict[str, Tensor]]:
     "The source's batches from the current position on: the stream replays from the seed and skips what was drawn."
     cfg, n_rows = self.cfg, self.source.n_rows
-    if cfg.total_steps is None and cfg.total_tokens is None or not n_rows: epochs = cfg.epochs
+    if (cfg.total_steps is None and cfg.total_tokens is None) or not n_rows: epochs = cfg.epochs
     else: epochs = max(1, math.ceil(self.total_steps * cfg.batch_size / n_rows))
     stream = self.source.batches(cfg.batch_size, epochs=epochs, seed=cfg.seed, hooks=self.hooks, drop_last=True)
     return itertools.islice(stream, self.batches_drawn, None)
