@@ -1,0 +1,119 @@
+"""Training throughput (tokens/s) of `prisma_nb.sae.train` against SAELens, on identical activations and sizes.
+
+Both trainers see the same pre-generated batches (random sparse combinations of random directions, so the loss
+can fall), with the same batch size, steps, learning rate and sparsity settings, single-threaded. Throughput is
+4096 tokens over the median step time (each trainer's own loop, timed between batch requests), which shrugs off bursts
+of load on a shared machine; the whole-run ratio (setup included) is printed beside it. Final quality is the MSE and
+L0 of each trained SAE on a held-out batch. Run:
+
+    OMP_NUM_THREADS=1 python bench/bench_sae_train.py [--quick]
+
+SAELens is needed only here (`pip install -c constraints.txt sae-lens`); it is not a dependency of prisma_nb.
+"""
+import argparse, os, time
+import torch
+from prisma_nb.zoo.compat import import_transformers
+from prisma_nb.sae.coders import CoderConfig
+from prisma_nb.sae.train import TrainConfig, train_sae
+
+HOOK = "blocks.0.hook_resid_post"
+
+
+def make_batches(d_in: int, n_batches: int, batch_size: int, seed: int = 0) -> list[torch.Tensor]:
+    "Sparse combinations of 4·d_in random unit directions plus a little noise: data an SAE can learn."
+    g = torch.Generator().manual_seed(seed)
+    directions = torch.nn.functional.normalize(torch.randn(4 * d_in, d_in, generator=g), dim=-1)
+    out = []
+    for _ in range(n_batches):
+        codes = (torch.rand(batch_size, 4 * d_in, generator=g) < 8 / (4 * d_in)) * torch.rand(batch_size, 4 * d_in, generator=g) * 3
+        out.append(codes @ directions + 0.05 * torch.randn(batch_size, d_in, generator=g))
+    return out
+
+
+def timed(batches: list[torch.Tensor], stamps: list[float]):
+    "Yield `batches`, appending the time of each request to `stamps`: consecutive stamps bracket one training step."
+    for b in batches:
+        stamps.append(time.perf_counter())
+        yield b
+    stamps.append(time.perf_counter())
+
+
+def median_step(stamps: list[float]) -> float:
+    "Median seconds between batch requests: one step each, robust to bursts of load from other processes."
+    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
+    return gaps[len(gaps) // 2]
+
+
+class ListSource:
+    "The given batches, in order, through the `batches` interface of an activation store; the training pass is timed."
+    def __init__(self, batches: list[torch.Tensor]): self.list, self.hooks, self.stamps = batches, [HOOK], []
+    @property
+    def n_rows(self) -> int: return sum(len(b) for b in self.list)
+    def d(self, hook: str) -> int: return self.list[0].shape[1]
+    def batches(self, batch_size, epochs=1, seed=0, hooks=None, drop_last=False, **kwargs):
+        self.stamps = []  # the last call is the training pass (the first reads the rows for initialisation)
+        for b in timed(self.list, self.stamps): yield {HOOK: b}
+
+
+@torch.no_grad()
+def held_out_scores(encode, decode, x: torch.Tensor) -> tuple[float, float]:
+    "Reconstruction MSE (summed over the width, averaged over rows) and L0 of a trained SAE on held-out rows."
+    acts = encode(x)
+    return (decode(acts) - x).pow(2).sum(-1).mean().item(), (acts > 0).float().sum(-1).mean().item()
+
+
+def run_prisma(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr: float) -> tuple[float, float, tuple]:
+    "Seconds of prisma_nb's trainer (whole run, median step), and the held-out (MSE, L0) of the SAE it trained."
+    d_in = batches[0].shape[1]
+    coder = (CoderConfig(d_in=d_in, d_sae=d_sae, hook=HOOK, architecture="relu", l1_coefficient=l1) if arch == "relu"
+             else CoderConfig(d_in=d_in, d_sae=d_sae, hook=HOOK, architecture="topk", k=k))
+    cfg = TrainConfig(lr=lr, batch_size=len(batches[0]), total_steps=len(batches), decoder_bias_init="zeros", init_rows=len(batches[0]),
+                      decoder_norm="l1_scaled" if arch == "relu" else "unit", log_every=len(batches), progress=False)
+    source = ListSource(batches)
+    start = time.perf_counter()
+    result = train_sae(source, coder, cfg)
+    seconds, sae = time.perf_counter() - start, result.coders[0].eval()
+    return seconds, median_step(source.stamps), held_out_scores(sae.encode, sae.decode, held_out)
+
+
+def run_saelens(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr: float) -> tuple[float, float, tuple]:
+    "Seconds of SAELens's SAETrainer (its own training loop, on the same batches), and the held-out (MSE, L0) of its SAE."
+    import_transformers()  # torchvision fix before SAELens imports transformers
+    from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig, TopKTrainingSAE, TopKTrainingSAEConfig
+    from sae_lens.config import SAETrainerConfig
+    from sae_lens.training.sae_trainer import SAETrainer
+    d_in, bs = batches[0].shape[1], len(batches[0])
+    sae = (StandardTrainingSAE(StandardTrainingSAEConfig(d_in=d_in, d_sae=d_sae, l1_coefficient=l1)) if arch == "relu"
+           else TopKTrainingSAE(TopKTrainingSAEConfig(d_in=d_in, d_sae=d_sae, k=k)))
+    cfg = SAETrainerConfig(total_training_samples=bs * len(batches), train_batch_size_samples=bs, lr=lr, lr_end=lr)
+    stamps = []
+    trainer = SAETrainer(cfg, sae, timed(batches, stamps))
+    start = time.perf_counter()
+    trainer.fit()
+    seconds = time.perf_counter() - start
+    sae.eval()
+    return seconds, median_step(stamps), held_out_scores(sae.encode, sae.decode, held_out)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer steps, for a smoke test")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    steps = {128: 4 if args.quick else 20, 768: 3 if args.quick else 5}
+    print(f"load average before: {os.getloadavg()}; torch threads {torch.get_num_threads()}")
+    print("tokens/s from the median step (whole-run ratio, setup included, in brackets)")
+    print(f"{'d_in':>5} {'d_sae':>6} {'arch':>5} {'steps':>5} | {'prisma tok/s':>12} {'SAELens tok/s':>13} {'ratio':>6} {'(whole)':>8} | "
+          f"{'held-out MSE prisma':>19} {'SAELens':>8} | {'L0 prisma':>9} {'SAELens':>8}")
+    for d_in in (128, 768):
+        *batches, held_out = make_batches(d_in, steps[d_in] + 1, 4096)
+        for arch in ("relu", "topk"):
+            kw = dict(d_sae=16 * d_in, k=32, l1=5e-3 if arch == "relu" else 0.0, lr=4e-4)
+            t_p, step_p, (mse_p, l0_p) = run_prisma(batches, held_out, arch, **kw)
+            t_s, step_s, (mse_s, l0_s) = run_saelens(batches, held_out, arch, **kw)
+            print(f"{d_in:>5} {16 * d_in:>6} {arch:>5} {len(batches):>5} | {4096 / step_p:>12.0f} {4096 / step_s:>13.0f} {step_s / step_p:>5.2f}x "
+                  f"{f'({t_s / t_p:.2f}x)':>8} | {mse_p:>19.4g} {mse_s:>8.4g} | {l0_p:>9.1f} {l0_s:>8.1f}", flush=True)
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__": main()
