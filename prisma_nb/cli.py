@@ -20,6 +20,8 @@ from .toys.shapes import ShapesWorld, SHAPE_EMOJI
 from .toys.train import TOY_RECIPES, train_zoo
 from .zoo.registry import list_models, load_hooked_model, model_info
 from .viz.report import Report
+from .tour.circuits import circuits_section
+from .tour.sae import sae_section
 
 # %% auto #0
 __all__ = ['TOUR_SECTIONS', 'TourContext', 'model_section', 'predictions_section', 'cache_section', 'attention_section',
@@ -145,7 +147,8 @@ def attention_section(ctx: TourContext):
     ctx.report.cls_attention_maps(patterns, image, grid=tuple(cfg.grid_size), n_prefix=cfg.n_prefix)
 
 # %% ../nbs/10_cli.ipynb #887263fc
-TOUR_SECTIONS: list[Callable[[TourContext], None]] = [model_section, predictions_section, cache_section, attention_section]
+TOUR_SECTIONS: list[Callable[[TourContext], None]] = [model_section, predictions_section, cache_section, attention_section,
+                                                    circuits_section, sae_section]
 
 def _check_counts(n_images: int, n_eval: int, seed: int):
     for name, v, lo in (("n_images", n_images, 1), ("n_eval", n_eval, 1), ("seed", seed, 0)):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from prisma_nb.zoo.registry import model_info
 
-SECTIONS = ["Model", "Predictions", "Hooks and the activation cache", "Attention"]
+SECTIONS = ["Model", "Predictions", "Hooks and the activation cache", "Attention", "Circuits", "Sparse autoencoder"]
 
 
 def _command() -> list[str]:
@@ -34,7 +34,7 @@ def test_tour_writes_a_self_contained_report(tmp_path):
     cfg = model_info("toy/shapes-2l")["config"]
     heads = re.findall(r'class="pixelated attn-head"[^>]*data-head="(L\d+H\d+)"', page)
     assert sorted(heads) == sorted(f"L{l}H{h}" for l in range(cfg["n_layers"]) for h in range(cfg["n_heads"]))
-    assert "[1/4]" in res.stderr and "[4/4]" in res.stderr  # progress lines
+    assert "[1/6]" in res.stderr and "[6/6]" in res.stderr  # progress lines
     assert res.stdout.strip().endswith("tour.html")
 
 
