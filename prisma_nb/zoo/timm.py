@@ -11,9 +11,12 @@ from torch import nn
 from ..config import ViTConfig
 from ..vit import HookedViT
 from .compat import import_timm
+from .weights import check_checkpoint, source_loading, require_cached
 
 # %% auto #0
-__all__ = ['timm_vit_config', 'timm_vit_state_dict', 'from_timm_vit', 'scramble_weights_', 'timm_parity']
+__all__ = ['TIMM_MODELS', 'TIMM_ALIASES', 'SUPPORTED_TIMM', 'timm_vit_config', 'timm_vit_state_dict', 'from_timm_vit',
+           'scramble_weights_', 'timm_parity', 'timm_family', 'check_timm_name', 'create_timm_model', 'check_timm_vit',
+           'load_timm']
 
 # %% ../../nbs/06_zoo.timm.ipynb #cde22160
 def _act_name(act: nn.Module) -> str:
@@ -33,6 +36,9 @@ def timm_vit_config(tm: nn.Module) -> ViTConfig:
     timm = import_timm()
     vt = timm.models.vision_transformer
     if not isinstance(tm, vt.VisionTransformer): raise TypeError(f"expected a timm VisionTransformer, got {type(tm).__name__}")
+    if getattr(tm, "dist_token", None) is not None:
+        raise ValueError("distilled DeiT (a distillation token with its own head, averaged with the class head) does not map "
+                         "onto HookedViT; use a non-distilled DeiT such as deit_base_patch16_224 or deit3_base_patch16_224")
     problems = []
     blk = tm.blocks[0]
     if type(blk) is not vt.Block: problems.append(f"block type {type(blk).__name__} (only the standard pre-norm Block maps)")
@@ -120,3 +126,74 @@ def timm_parity(tm: nn.Module, images: torch.Tensor) -> dict[str, float]:
     diffs = {f"resid_post {l}": (cache["resid_post", l] - o).abs().max().item() for l, o in enumerate(outs)}
     diffs["logits"] = (logits - ref).abs().max().item()
     return diffs
+
+# %% ../../nbs/06_zoo.timm.ipynb #4b4be950
+TIMM_MODELS = [
+    *(f"vit_{s}_patch{p}_{r}.augreg_in21k_ft_in1k" for s, p, r in [("tiny", 16, 224), ("tiny", 16, 384), ("small", 16, 224),
+      ("small", 16, 384), ("small", 32, 224), ("small", 32, 384), ("base", 16, 384), ("base", 32, 224), ("base", 32, 384),
+      ("large", 16, 224), ("large", 16, 384)]),
+    "vit_base_patch16_224.augreg2_in21k_ft_in1k", "vit_base_patch16_224.augreg_in21k", "vit_base_patch16_224.augreg_in1k",
+    "vit_large_patch32_384.orig_in21k_ft_in1k", "vit_huge_patch14_224.orig_in21k",
+    "deit_tiny_patch16_224.fb_in1k", "deit_small_patch16_224.fb_in1k", "deit_base_patch16_224.fb_in1k", "deit_base_patch16_384.fb_in1k",
+    "deit3_small_patch16_224.fb_in22k_ft_in1k", "deit3_base_patch16_224.fb_in22k_ft_in1k", "deit3_large_patch16_224.fb_in22k_ft_in1k",
+    "vit_small_patch16_224.dino", "vit_base_patch16_224.dino",
+    *(f"vit_{s}_patch14_{r}dinov2.lvd142m" for r in ("", "reg4_") for s in ("small", "base", "large")),
+    "vit_base_patch32_clip_quickgelu_224.openai", "vit_base_patch16_clip_quickgelu_224.openai",
+    "vit_large_patch14_clip_quickgelu_224.openai", "vit_large_patch14_clip_quickgelu_336.openai",
+    "vit_base_patch32_clip_224.laion2b", "vit_base_patch16_clip_224.laion2b", "vit_large_patch14_clip_224.laion2b",
+    "vit_huge_patch14_clip_224.laion2b", "vit_base_patch16_clip_224.datacompxl", "vit_large_patch14_clip_224.datacompxl",
+    "vit_base_patch16_siglip_gap_224.webli", "vit_base_patch16_siglip_gap_256.webli",
+]
+
+# ViT-Prisma's names for timm models, mapped to the weights timm loads for them by default
+TIMM_ALIASES = {"vit_base_patch16_224": "vit_base_patch16_224.augreg2_in21k_ft_in1k",
+                "vit_base_patch32_224": "vit_base_patch32_224.augreg_in21k_ft_in1k",
+                "vit_large_patch16_224": "vit_large_patch16_224.augreg_in21k_ft_in1k"}
+
+def timm_family(model_name: str) -> str:
+    "The family a timm ViT belongs to, from its name."
+    for key, family in (("dinov2", "DINOv2"), (".dino", "DINO"), ("deit", "DeiT"), ("_clip_", "CLIP"), ("siglip", "SigLIP")):
+        if key in model_name: return family
+    return "ViT"
+
+# %% ../../nbs/06_zoo.timm.ipynb #352883e4
+SUPPORTED_TIMM = "ViT, DeiT (non-distilled), DINO, DINOv2 (with or without registers), CLIP and SigLIP image towers built as timm VisionTransformer"
+
+def check_timm_name(model_name: str):
+    "A clear error, with suggestions, if timm does not know `model_name` (an architecture, optionally with a `.tag`)."
+    import difflib
+    timm = import_timm()
+    arch, tag = timm.models.split_model_name_tag(model_name)
+    if not timm.is_model(arch):
+        close = difflib.get_close_matches(arch, timm.list_models(), n=3, cutoff=0.6)
+        raise ValueError(f"timm has no model {arch!r}" + (f"; did you mean {', '.join(map(repr, close))}?" if close else ""))
+    if tag and model_name not in timm.list_pretrained(arch + ".*"):
+        tags = [n.split(".", 1)[1] for n in timm.list_pretrained(arch + ".*")]
+        raise ValueError(f"timm model {arch!r} has no weights tagged {tag!r}; its tags: {', '.join(tags) or 'none'}")
+
+def create_timm_model(model_name: str, pretrained: bool = False, checkpoint: str | None = None, **kwargs) -> nn.Module:
+    "timm's `model_name` in eval mode: random weights, hub weights (`pretrained`), or a local `checkpoint` file."
+    timm = import_timm()
+    check_timm_name(model_name)
+    if checkpoint is not None:
+        path = check_checkpoint(checkpoint)
+        with source_loading(path, f"timm/{model_name}"):
+            tm = timm.create_model(model_name, pretrained=True, pretrained_cfg_overlay=dict(file=str(path)), **kwargs)
+    else:
+        if pretrained:
+            hub_id = timm.models.get_pretrained_cfg(model_name).hf_hub_id
+            if hub_id: require_cached(hub_id.rstrip("/"), f"timm/{model_name}")
+        tm = timm.create_model(model_name, pretrained=pretrained, **kwargs)
+    return tm.eval()
+
+def check_timm_vit(tm: nn.Module, model_name: str):
+    "A clear error if `tm` is not a timm VisionTransformer, naming what the zoo supports."
+    vt = import_timm().models.vision_transformer
+    if not isinstance(tm, vt.VisionTransformer):
+        raise ValueError(f"timm/{model_name} is a {type(tm).__name__}, not a ViT family the zoo converts; supported: {SUPPORTED_TIMM}")
+
+def load_timm(model_name: str, pretrained: bool = True, checkpoint: str | None = None, **kwargs) -> HookedViT:
+    "The timm model `model_name` as a `HookedViT` (kwargs go to `timm.create_model`)."
+    tm = create_timm_model(model_name, pretrained, checkpoint, **kwargs)
+    check_timm_vit(tm, model_name)
+    return from_timm_vit(tm)
