@@ -37,6 +37,7 @@ class ViTConfig:
     d_mlp: int | None = None              # MLP hidden width; `4 * d_model` when None
     attn_only: bool = False               # blocks without MLPs
     act_fn: str = "gelu"                  # MLP activation, one of `ACTIVATIONS`
+    gated_mlp: bool = False               # a gated MLP, `W_out(act(x W_gate) * (x W_in))` (SwiGLU with act_fn='silu')
     eps: float = 1e-6                     # layer norm epsilon
     cls_token: bool = True                # a learned CLS token at position 0
     n_registers: int = 0                  # learned register tokens after the CLS token
@@ -84,6 +85,7 @@ class ViTConfig:
         if self.final_norm == "pooled" and self.pool == "none":
             raise ValueError("final_norm='pooled' normalises the pooled vector; set pool to 'cls', 'mean' or 'map', or final_norm='tokens'")
         self._validate_rotary()
+        if self.gated_mlp and self.attn_only: raise ValueError("gated_mlp needs an MLP; set attn_only=False")
         if self.pool == "map" and self.d_mlp is None: raise ValueError("pool='map' ends in an MLP; set d_mlp (the model is attn_only)")
         if self.pool == "cls" and not self.cls_token: raise ValueError("pool='cls' needs cls_token=True; use pool='mean' for a model without a CLS token")
         if self.head != "none" and self.pool == "none": raise ValueError(f"head={self.head!r} reads a pooled vector; set pool to 'cls' or 'mean', or head='none'")

@@ -15,9 +15,9 @@ from .hooks import HookPoint, HookedRootModule
 from .config import ViTConfig
 
 # %% auto #0
-__all__ = ['LayerNorm', 'rotary_angles', 'RotaryEmbedding', 'Attention', 'quick_gelu', 'MLP', 'Block', 'AttentionPool',
-           'HookedViT', 'check_input', 'interpolate_pos_embed', 'fold_ln', 'fold_layer_scale', 'center_writing_weights',
-           'fold_value_biases', 'process_weights', 'head_directions']
+__all__ = ['LayerNorm', 'rotary_angles', 'RotaryEmbedding', 'Attention', 'quick_gelu', 'MLP', 'GatedMLP', 'Block',
+           'AttentionPool', 'HookedViT', 'check_input', 'interpolate_pos_embed', 'fold_ln', 'fold_layer_scale',
+           'center_writing_weights', 'fold_value_biases', 'process_weights', 'head_directions']
 
 # %% ../nbs/02_vit.ipynb #11bb3b44
 class LayerNorm(nn.Module):
@@ -155,6 +155,18 @@ class MLP(nn.Module):
         post = self.hook_post(self.act(self.hook_pre(F.linear(x, self.W_in.T, self.b_in))))
         return F.linear(post, self.W_out.T, self.b_out)
 
+class GatedMLP(MLP):
+    "Gated MLP (SwiGLU with silu): `hook_pre` is the gate before the activation, `hook_pre_linear` the value it multiplies."
+    def __init__(self, cfg: ViTConfig):
+        super().__init__(cfg)
+        self.W_gate, self.b_gate = nn.Parameter(torch.empty(cfg.d_model, cfg.d_mlp)), nn.Parameter(torch.zeros(cfg.d_mlp))
+        self.hook_pre_linear = HookPoint()
+
+    def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_model"]:
+        gate = self.act(self.hook_pre(F.linear(x, self.W_gate.T, self.b_gate)))
+        post = self.hook_post(gate * self.hook_pre_linear(F.linear(x, self.W_in.T, self.b_in)))
+        return F.linear(post, self.W_out.T, self.b_out)
+
 class Block(nn.Module):
     "Pre-norm transformer block (attention-only when `cfg.attn_only`)."
     def __init__(self, cfg: ViTConfig, rotary: RotaryEmbedding | None = None):
@@ -167,7 +179,7 @@ class Block(nn.Module):
         self.hook_attn_out = HookPoint()
         if not cfg.attn_only:
             self.hook_resid_mid, self.hook_mlp_in = HookPoint(), HookPoint()
-            self.ln2, self.mlp = LayerNorm(cfg.d_model, cfg.eps), MLP(cfg)
+            self.ln2, self.mlp = LayerNorm(cfg.d_model, cfg.eps), (GatedMLP if cfg.gated_mlp else MLP)(cfg)
             self.ls2 = nn.Parameter(torch.ones(cfg.d_model)) if cfg.layer_scale else None
             self.hook_mlp_out = HookPoint()
         self.hook_resid_post = HookPoint()
@@ -233,7 +245,7 @@ class HookedViT(HookedRootModule):
         "Truncated-normal weights, zero biases (timm's ViT initialisation)."
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         for name, p in self.named_parameters():
-            if name.endswith(("W_Q", "W_K", "W_V", "W_O", "W_in", "W_out", "W_head", "pos_embed", "cls_token", "registers", "probe", "patch_embed.weight")):
+            if name.endswith(("W_Q", "W_K", "W_V", "W_O", "W_in", "W_gate", "W_out", "W_head", "pos_embed", "cls_token", "registers", "probe", "patch_embed.weight")):
                 p.copy_(torch.nn.init.trunc_normal_(torch.empty_like(p), std=std, a=-2 * std, b=2 * std, generator=gen))
         return self
 
@@ -342,7 +354,9 @@ def fold_ln(self: HookedViT) -> HookedViT:
     for blk in self.blocks:
         a = blk.attn
         _fold_into(blk.ln1, [a.W_Q, a.W_K, a.W_V], [a.b_Q, a.b_K, a.b_V], d_dim=1)
-        if not blk.attn_only: _fold_into(blk.ln2, [blk.mlp.W_in], [blk.mlp.b_in], d_dim=0)
+        if not blk.attn_only:
+            gated = isinstance(blk.mlp, GatedMLP)
+            _fold_into(blk.ln2, [blk.mlp.W_in] + ([blk.mlp.W_gate] if gated else []), [blk.mlp.b_in] + ([blk.mlp.b_gate] if gated else []), d_dim=0)
     if self.attn_pool is not None:  # the pool's keys and values read ln_final; its MLP reads its own norm
         p = self.attn_pool
         if self.ln_final is not None: _fold_into(self.ln_final, [p.W_K, p.W_V], [p.b_K, p.b_V], d_dim=1)
