@@ -44,11 +44,17 @@ def timm_vit_config(tm: nn.Module) -> ViTConfig:
     if type(blk) is not vt.Block: problems.append(f"block type {type(blk).__name__} (only the standard pre-norm Block maps)")
     if not isinstance(getattr(blk.attn, "q_norm", nn.Identity()), nn.Identity): problems.append("query/key norms (qk_norm=True)")
     if not isinstance(getattr(blk.attn, "norm", nn.Identity()), nn.Identity): problems.append("a norm inside attention (scale_attn_norm)")
-    if type(getattr(blk, "mlp", None)).__name__ != "Mlp" or not isinstance(getattr(blk.mlp, "norm", nn.Identity()), nn.Identity):
-        problems.append(f"MLP type {type(getattr(blk, 'mlp', None)).__name__} (only the plain two-layer Mlp maps)")
-    if getattr(tm, "attn_pool", None) is not None: problems.append("attention pooling (global_pool='map')")
-    if not isinstance(tm.fc_norm, nn.Identity): problems.append("a norm after pooling (fc_norm); build it with fc_norm=False")
-    if tm.global_pool not in ("token", "avg", ""): problems.append(f"global_pool={tm.global_pool!r}")
+    mlp_kind = type(getattr(blk, "mlp", None)).__name__
+    if mlp_kind not in ("Mlp", "GluMlp", "SwiGLU") or not isinstance(getattr(blk.mlp, "norm", nn.Identity()), nn.Identity):
+        problems.append(f"MLP type {mlp_kind} (the plain two-layer Mlp and the gated GluMlp / SwiGLU map)")
+    elif mlp_kind == "GluMlp" and blk.mlp.chunk_dim != -1: problems.append("a GluMlp gating across channels of another dimension")
+    pool = getattr(tm, "attn_pool", None)
+    if pool is not None and (pool.latent_len != 1 or pool.pos_embed is not None or isinstance(pool.q, nn.Identity)
+                             or not isinstance(pool.q_norm, nn.Identity) or pool.mlp is None or pool.pool != "token"):
+        problems.append("an attention pool other than SigLIP's (one latent query with q projection, no q/k norm or position embedding, an MLP)")
+    if not all(isinstance(m, (nn.Identity, nn.LayerNorm)) for m in (tm.norm, tm.fc_norm)): problems.append("a final norm that is not a LayerNorm")
+    if not isinstance(tm.norm, nn.Identity) and not isinstance(tm.fc_norm, nn.Identity): problems.append("norms both before and after pooling")
+    if tm.global_pool not in ("token", "avg", "map", ""): problems.append(f"global_pool={tm.global_pool!r}")
     if tm.global_pool == "avg" and getattr(tm, "pool_include_prefix", False): problems.append("mean pooling that includes prefix tokens")
     if tm.pos_embed is None: problems.append("no absolute position embedding")
     if not isinstance(tm.patch_embed.norm, nn.Identity): problems.append("a norm in the patch embedding")
@@ -58,13 +64,27 @@ def timm_vit_config(tm: nn.Module) -> ViTConfig:
     ls = not isinstance(blk.ls1, nn.Identity)
     return ViTConfig(d_model=tm.embed_dim, n_layers=len(tm.blocks), n_heads=blk.attn.num_heads,
                      image_size=tm.patch_embed.img_size, patch_size=tm.patch_embed.patch_size, n_channels=tm.patch_embed.proj.in_channels,
-                     d_head=blk.attn.head_dim, d_mlp=blk.mlp.fc1.out_features, act_fn=_act_name(blk.mlp.act), eps=blk.norm1.eps,
+                     d_head=blk.attn.head_dim, d_mlp=blk.mlp.fc2.in_features, gated_mlp=mlp_kind != "Mlp",
+                     act_fn=_act_name(blk.mlp.act), eps=blk.norm1.eps,
                      cls_token=tm.cls_token is not None, n_registers=tm.reg_token.shape[1] if tm.reg_token is not None else 0,
                      ln_pre=not isinstance(tm.norm_pre, nn.Identity), layer_scale=ls,
-                     pool={"token": "cls", "avg": "mean", "": "none"}[tm.global_pool],
+                     pool={"token": "cls", "avg": "mean", "map": "map", "": "none"}[tm.global_pool],
+                     final_norm="pooled" if isinstance(tm.fc_norm, nn.LayerNorm) else "tokens" if isinstance(tm.norm, nn.LayerNorm) else "none",
                      head="classes" if n_classes else "none", n_classes=n_classes)
 
 # %% ../../nbs/06_zoo.timm.ipynb #2d58308f
+def _mlp_inputs(mlp: nn.Module) -> dict[str, torch.Tensor | None]:
+    "`W_in`, `b_in` (and `W_gate`, `b_gate` of a gated MLP) from a timm Mlp, GluMlp or SwiGLU."
+    kind = type(mlp).__name__
+    if kind == "Mlp": return {"W_in": mlp.fc1.weight.T, "b_in": mlp.fc1.bias}
+    if kind == "SwiGLU": gate, value = mlp.fc1_g, mlp.fc1_x
+    else:  # GluMlp: fc1 computes both halves; the activation reads the first, or the last when gate_last
+        halves = mlp.fc1.weight.chunk(2), (mlp.fc1.bias.chunk(2) if mlp.fc1.bias is not None else (None, None))
+        (Wa, Wb), (ba, bb) = halves
+        (Wg, bg), (Wv, bv) = ((Wb, bb), (Wa, ba)) if mlp.gate_last else ((Wa, ba), (Wb, bb))
+        return {"W_gate": Wg.T, "b_gate": bg, "W_in": Wv.T, "b_in": bv}
+    return {"W_gate": gate.weight.T, "b_gate": gate.bias, "W_in": value.weight.T, "b_in": value.bias}
+
 @torch.no_grad()
 def timm_vit_state_dict(tm: nn.Module, model: HookedViT) -> dict[str, torch.Tensor]:
     "State dict for `model` (built from `timm_vit_config(tm)`) holding `tm`'s weights; absent biases become zeros."
@@ -86,11 +106,22 @@ def timm_vit_state_dict(tm: nn.Module, model: HookedViT) -> dict[str, torch.Tens
                    **{p + f"attn.b_{n}": b for n, b in zip("QKV", bias.reshape(3, h, k))},
                    p + "attn.W_O": blk.attn.proj.weight.T.reshape(h, k, d), p + "attn.b_O": blk.attn.proj.bias,
                    p + "ln2.w": blk.norm2.weight, p + "ln2.b": blk.norm2.bias,
-                   p + "mlp.W_in": blk.mlp.fc1.weight.T, p + "mlp.b_in": blk.mlp.fc1.bias,
                    p + "mlp.W_out": blk.mlp.fc2.weight.T, p + "mlp.b_out": blk.mlp.fc2.bias})
+        sd.update({p + "mlp." + n: t for n, t in _mlp_inputs(blk.mlp).items()})
         if cfg.layer_scale: sd.update({p + "ls1": blk.ls1.gamma, p + "ls2": blk.ls2.gamma})
-    norm = tm.norm
-    sd.update({"ln_final.w": norm.weight, "ln_final.b": norm.bias})
+    if cfg.final_norm == "tokens": sd.update({"ln_final.w": tm.norm.weight, "ln_final.b": tm.norm.bias})
+    if cfg.final_norm == "pooled": sd.update({"fc_norm.w": tm.fc_norm.weight, "fc_norm.b": tm.fc_norm.bias})
+    if cfg.pool == "map":
+        pool = tm.attn_pool
+        Wk, Wv = pool.kv.weight.reshape(2, h, k, d).permute(0, 1, 3, 2)
+        bk, bv = (pool.kv.bias if pool.kv.bias is not None else torch.zeros(2 * h * k)).reshape(2, h, k)
+        sd.update({"attn_pool.probe": pool.latent[0, 0], "attn_pool.W_Q": pool.q.weight.reshape(h, k, d).permute(0, 2, 1),
+                   "attn_pool.b_Q": pool.q.bias.reshape(h, k) if pool.q.bias is not None else None,
+                   "attn_pool.W_K": Wk, "attn_pool.W_V": Wv, "attn_pool.b_K": bk, "attn_pool.b_V": bv,
+                   "attn_pool.W_O": pool.proj.weight.T.reshape(h, k, d), "attn_pool.b_O": pool.proj.bias,
+                   "attn_pool.ln.w": pool.norm.weight, "attn_pool.ln.b": pool.norm.bias,
+                   "attn_pool.mlp.W_in": pool.mlp.fc1.weight.T, "attn_pool.mlp.b_in": pool.mlp.fc1.bias,
+                   "attn_pool.mlp.W_out": pool.mlp.fc2.weight.T, "attn_pool.mlp.b_out": pool.mlp.fc2.bias})
     if cfg.head == "classes": sd.update({"W_head": tm.head.weight.T, "b_head": tm.head.bias})
     shapes = {n: p.shape for n, p in model.state_dict().items()}
     return {n: t.detach().clone().contiguous() if t is not None else torch.zeros(shapes[n]) for n, t in sd.items()}
@@ -137,12 +168,16 @@ TIMM_MODELS = [
     "deit_tiny_patch16_224.fb_in1k", "deit_small_patch16_224.fb_in1k", "deit_base_patch16_224.fb_in1k", "deit_base_patch16_384.fb_in1k",
     "deit3_small_patch16_224.fb_in22k_ft_in1k", "deit3_base_patch16_224.fb_in22k_ft_in1k", "deit3_large_patch16_224.fb_in22k_ft_in1k",
     "vit_small_patch16_224.dino", "vit_base_patch16_224.dino",
-    *(f"vit_{s}_patch14_{r}dinov2.lvd142m" for r in ("", "reg4_") for s in ("small", "base", "large")),
+    *(f"vit_{s}_patch14_{r}dinov2.lvd142m" for r in ("", "reg4_") for s in ("small", "base", "large", "giant")),
     "vit_base_patch32_clip_quickgelu_224.openai", "vit_base_patch16_clip_quickgelu_224.openai",
     "vit_large_patch14_clip_quickgelu_224.openai", "vit_large_patch14_clip_quickgelu_336.openai",
     "vit_base_patch32_clip_224.laion2b", "vit_base_patch16_clip_224.laion2b", "vit_large_patch14_clip_224.laion2b",
     "vit_huge_patch14_clip_224.laion2b", "vit_base_patch16_clip_224.datacompxl", "vit_large_patch14_clip_224.datacompxl",
     "vit_base_patch16_siglip_gap_224.webli", "vit_base_patch16_siglip_gap_256.webli",
+    "vit_base_patch16_siglip_224.webli", "vit_base_patch16_siglip_256.webli", "vit_base_patch16_siglip_384.webli",
+    "vit_large_patch16_siglip_256.webli", "vit_base_patch16_siglip_224.v2_webli",
+    "vit_medium_patch16_gap_256.sw_in12k_ft_in1k", "vit_little_patch16_reg4_gap_256.sbb_in1k",
+    "vit_betwixt_patch16_reg4_gap_256.sbb_in12k_ft_in1k", "vit_base_patch16_224.mae", "vit_large_patch16_224.mae",
 ]
 
 # ViT-Prisma's names for timm models, mapped to the weights timm loads for them by default
@@ -152,12 +187,13 @@ TIMM_ALIASES = {"vit_base_patch16_224": "vit_base_patch16_224.augreg2_in21k_ft_i
 
 def timm_family(model_name: str) -> str:
     "The family a timm ViT belongs to, from its name."
-    for key, family in (("dinov2", "DINOv2"), (".dino", "DINO"), ("deit", "DeiT"), ("_clip_", "CLIP"), ("siglip", "SigLIP")):
+    for key, family in (("dinov2", "DINOv2"), (".dino", "DINO"), (".mae", "MAE"), ("deit", "DeiT"), ("_clip_", "CLIP"), ("siglip", "SigLIP")):
         if key in model_name: return family
     return "ViT"
 
 # %% ../../nbs/06_zoo.timm.ipynb #352883e4
-SUPPORTED_TIMM = "ViT, DeiT (non-distilled), DINO, DINOv2 (with or without registers), CLIP and SigLIP image towers built as timm VisionTransformer"
+SUPPORTED_TIMM = ("ViT (class token or mean pool, fc_norm, registers), DeiT and DeiT III (non-distilled), DINO, DINOv2 (with "
+                  "or without registers), MAE, CLIP and SigLIP image towers built as timm VisionTransformer")
 
 def check_timm_name(model_name: str):
     "A clear error, with suggestions, if timm does not know `model_name` (an architecture, optionally with a `.tag`)."
