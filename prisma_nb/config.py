@@ -73,9 +73,9 @@ class ViTConfig:
         if not self.attn_only and (not isinstance(self.d_mlp, int) or self.d_mlp < 1):
             raise ValueError(f"d_mlp must be a positive integer, got {self.d_mlp!r}; set attn_only=True for blocks without MLPs")
         for i, (img, p) in enumerate(zip(self.image_size, self.patch_size)):
-            if p < 1 or img < p or img % p:
-                raise ValueError(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}; "
-                                 "pick sizes where each image side is a whole number of patches")
+            if p < 1 or img < p:  # a remainder is allowed: the patch convolution ignores it, as in SigLIP so400m (384 px, 14-px patches)
+                raise ValueError(f"patch_size {self.patch_size} does not fit in image_size {self.image_size}; "
+                                 "pick a patch size no larger than the image")
         if self.act_fn not in ACTIVATIONS: raise ValueError(f"act_fn {self.act_fn!r} is not one of {ACTIVATIONS}")
         if self.pool not in POOLINGS: raise ValueError(f"pool {self.pool!r} is not one of {POOLINGS}")
         if self.head not in HEADS: raise ValueError(f"head {self.head!r} is not one of {HEADS}")

@@ -278,7 +278,7 @@ def check_input(cfg: ViTConfig, x, interpolate_pos: bool = False):
         raise ValueError(f"image size {hw[0]}×{hw[1]} does not match model image_size {cfg.image_size[0]}×{cfg.image_size[1]}; "
                          "resize the images (e.g. with F.interpolate or the model's transform) or pass interpolate_pos=True "
                          "to interpolate the position embedding")
-    if any(s % p for s, p in zip(hw, cfg.patch_size)):
+    if hw != cfg.image_size and any(s % p for s, p in zip(hw, cfg.patch_size)):
         raise ValueError(f"image size {hw[0]}×{hw[1]} is not a multiple of the patch size {cfg.patch_size}; resize or crop the images")
     if cfg.is_video and x.shape[1] % cfg.tubelet_size:
         raise ValueError(f"video has {x.shape[1]} frames, not a multiple of tubelet_size {cfg.tubelet_size}")

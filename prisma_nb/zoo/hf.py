@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/zoo.hf.html.md"""
 
 # %% ../../nbs/06c_zoo.hf.ipynb #75f6c74d
 from __future__ import annotations
-import dataclasses, operator
+import dataclasses, difflib, operator
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
@@ -16,7 +16,8 @@ from .compat import import_transformers
 from .weights import require_cached, source_loading
 
 # %% auto #0
-__all__ = ['HF_FAMILIES', 'hf_family', 'hf_vit_config', 'from_hf', 'hf_parity']
+__all__ = ['HF_FAMILIES', 'HF_ENTRIES', 'hf_family', 'hf_vit_config', 'from_hf', 'hf_parity', 'hf_entry', 'hf_source_model',
+           'load_hf']
 
 # %% ../../nbs/06c_zoo.hf.ipynb #4d589825
 _HF_ACTS = {"gelu": "gelu", "quick_gelu": "quick_gelu", "gelu_pytorch_tanh": "gelu_tanh", "gelu_new": "gelu_tanh",
@@ -251,3 +252,132 @@ def hf_parity(model: nn.Module,                     # a transformers vision mode
         diffs[f"resid {l}"] = ((cache["resid_pre", l] if l < L else cache["resid_post", L - 1]) - hs).abs().max().item()
     for l, pattern in enumerate(out.attentions or ()): diffs[f"pattern {l}"] = (cache["pattern", l] - pattern).abs().max().item()
     return diffs
+
+# %% ../../nbs/06c_zoo.hf.ipynb #8c6f15d1
+def _arch(hidden, mlp, layers, heads) -> dict:
+    return dict(hidden_size=hidden, intermediate_size=mlp, num_hidden_layers=layers, num_attention_heads=heads)
+_B, _L, _H = _arch(768, 3072, 12, 12), _arch(1024, 4096, 24, 16), _arch(1280, 5120, 32, 16)
+_S = _arch(384, 1536, 12, 6)
+
+def _hf_entry(repo_id: str, family: str, model_class: str, config_class: str, config: dict, model_kwargs: dict | None = None,
+              convert_image_size: int | None = None, aliases: tuple = ()) -> dict:
+    "One registry entry; the shape fields are read from the transformers config fields."
+    size = config.get("image_size", config.get("crop_size", 224))
+    patch = config["patch_size"] if "patch_size" in config else config["tubelet_size"][-1]  # ViViT: [frames, height, width]
+    entry = dict(name=f"hf/{repo_id}", family=family, source="hf", repo_id=repo_id, model_class=model_class,
+                 config_class=config_class, config=config, model_kwargs=model_kwargs or {}, convert_image_size=convert_image_size,
+                 image_size=convert_image_size or size, patch_size=patch, n_layers=config["num_hidden_layers"],
+                 d_model=config["hidden_size"], n_heads=config["num_attention_heads"], aliases=list(aliases))
+    frames = config.get("num_frames", config.get("frames_per_clip"))
+    if frames is not None: entry["n_frames"] = frames
+    return entry
+
+def _clip_entry(repo_id, arch, patch, proj, act, size=224, aliases=()):
+    return _hf_entry(repo_id, "clip", "CLIPVisionModelWithProjection", "CLIPVisionConfig",
+                     dict(**arch, image_size=size, patch_size=patch, projection_dim=proj, hidden_act=act, layer_norm_eps=1e-5), aliases=aliases)
+
+def _vit_entry(repo_id, arch, patch, size=224, classes=None, family="vit", pooler=True, eps=1e-12, aliases=()):
+    return _hf_entry(repo_id, family, "ViTForImageClassification" if classes else "ViTModel", "ViTConfig",
+                     dict(**arch, image_size=size, patch_size=patch, layer_norm_eps=eps, **({"num_labels": classes} if classes else {})),
+                     model_kwargs={} if classes or pooler else {"add_pooling_layer": False}, aliases=aliases)
+
+def _dinov2_entry(repo_id, hidden, layers, heads, registers=False, swiglu=False):
+    config = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads, image_size=518, patch_size=14,
+                  use_swiglu_ffn=swiglu, **({"num_register_tokens": 4} if registers else {}))
+    return _hf_entry(repo_id, "dinov2", "Dinov2WithRegistersModel" if registers else "Dinov2Model",
+                     "Dinov2WithRegistersConfig" if registers else "Dinov2Config", config, convert_image_size=224)
+
+def _siglip_entry(repo_id, arch, patch, size):
+    return _hf_entry(repo_id, "siglip", "SiglipVisionModel", "SiglipVisionConfig", dict(**arch, image_size=size, patch_size=patch))
+
+def _vjepa2_entry(repo_id, arch, size=256, mlp_ratio=4.0):
+    config = {**{k: v for k, v in arch.items() if k != "intermediate_size"}, "crop_size": size, "patch_size": 16,
+              "frames_per_clip": 64, "tubelet_size": 2, "mlp_ratio": mlp_ratio}
+    return _hf_entry(repo_id, "vjepa2", "VJEPA2Model", "VJEPA2Config", config)
+
+def _dinov3_entry(repo_id, arch, gated=False):
+    config = dict(**arch, patch_size=16, image_size=224, num_register_tokens=4, layerscale_value=1e-5, rope_theta=100.0,
+                  layer_norm_eps=1e-5, **({"use_gated_mlp": True, "hidden_act": "silu"} if gated else {}))
+    return _hf_entry(repo_id, "dinov3", "DINOv3ViTModel", "DINOv3ViTConfig", config)
+
+_g_clip = _arch(1408, 6144, 40, 16)
+_so400m = _arch(1152, 4304, 27, 16)
+HF_ENTRIES = [
+    _clip_entry("openai/clip-vit-base-patch32", _B, 32, 512, "quick_gelu", aliases=["openai/clip-vit-base-patch32"]),
+    _clip_entry("openai/clip-vit-base-patch16", _B, 16, 512, "quick_gelu", aliases=["openai/clip-vit-base-patch16"]),
+    _clip_entry("openai/clip-vit-large-patch14", _L, 14, 768, "quick_gelu", aliases=["openai/clip-vit-large-patch14"]),
+    _clip_entry("openai/clip-vit-large-patch14-336", _L, 14, 768, "quick_gelu", size=336),
+    _clip_entry("laion/CLIP-ViT-B-32-laion2B-s34B-b79K", _B, 32, 512, "gelu"),
+    _clip_entry("laion/CLIP-ViT-B-16-laion2B-s34B-b88K", _B, 16, 512, "gelu"),
+    _clip_entry("laion/CLIP-ViT-L-14-laion2B-s32B-b82K", _L, 14, 768, "gelu"),
+    _clip_entry("laion/CLIP-ViT-H-14-laion2B-s32B-b79K", _H, 14, 1024, "gelu"),
+    _clip_entry("laion/CLIP-ViT-g-14-laion2B-s12B-b42K", _g_clip, 14, 1024, "gelu"),
+    _vit_entry("google/vit-base-patch16-224", _B, 16, classes=1000),
+    _vit_entry("google/vit-base-patch16-384", _B, 16, size=384, classes=1000),
+    _vit_entry("google/vit-base-patch32-384", _B, 32, size=384, classes=1000),
+    _vit_entry("google/vit-large-patch16-224", _L, 16, classes=1000),
+    _vit_entry("google/vit-base-patch16-224-in21k", _B, 16),
+    _vit_entry("google/vit-base-patch32-224-in21k", _B, 32),
+    _vit_entry("google/vit-large-patch16-224-in21k", _L, 16),
+    _vit_entry("google/vit-huge-patch14-224-in21k", _H, 14),
+    *[_vit_entry(f"facebook/dino-vit{s}{p}", _S if s == "s" else _B, p, family="dino", pooler=False, eps=1e-6,
+                 aliases=[f"facebook/dino-vit{s}{p}"]) for s in ("s", "b") for p in (8, 16)],
+    *[_dinov2_entry(f"facebook/dinov2-{'with-registers-' if reg else ''}{size}", *dims, registers=reg, swiglu=size == "giant")
+      for reg in (False, True) for size, dims in (("small", (384, 12, 6)), ("base", (768, 12, 12)), ("large", (1024, 24, 16)),
+                                                  ("giant", (1536, 40, 24)))],
+    *[_siglip_entry(f"google/siglip-base-patch16-{s}", _B, 16, s) for s in (224, 256, 384, 512)],
+    *[_siglip_entry(f"google/siglip-large-patch16-{s}", _L, 16, s) for s in (256, 384)],
+    *[_siglip_entry(f"google/siglip-so400m-patch14-{s}", _so400m, 14, s) for s in (224, 384)],
+    _hf_entry("google/vivit-b-16x2-kinetics400", "vivit", "VivitForVideoClassification", "VivitConfig",
+              dict(**_B, image_size=224, num_frames=32, tubelet_size=[2, 16, 16], num_labels=400, hidden_act="gelu_fast"),
+              aliases=["google/vivit-b-16x2-kinetics400"]),
+    _vjepa2_entry("facebook/vjepa2-vitl-fpc64-256", _L),
+    _vjepa2_entry("facebook/vjepa2-vith-fpc64-256", _H),
+    _vjepa2_entry("facebook/vjepa2-vitg-fpc64-256", _arch(1408, None, 40, 22), mlp_ratio=48 / 11),
+    _vjepa2_entry("facebook/vjepa2-vitg-fpc64-384", _arch(1408, None, 40, 22), size=384, mlp_ratio=48 / 11),
+    _dinov3_entry("facebook/dinov3-vits16-pretrain-lvd1689m", _S),
+    _dinov3_entry("facebook/dinov3-vits16plus-pretrain-lvd1689m", _S, gated=True),
+    _dinov3_entry("facebook/dinov3-vitb16-pretrain-lvd1689m", _B),
+    _dinov3_entry("facebook/dinov3-vitl16-pretrain-lvd1689m", _L),
+    _dinov3_entry("facebook/dinov3-vith16plus-pretrain-lvd1689m", _arch(1280, 5120, 32, 20), gated=True),
+]
+
+# %% ../../nbs/06c_zoo.hf.ipynb #0c6853af
+def hf_entry(name: str) -> dict:
+    "The `HF_ENTRIES` entry named `name` (`hf/<repo_id>`, or a ViT-Prisma alias)."
+    for e in HF_ENTRIES:
+        if name in (e["name"], *e["aliases"]): return e
+    close = difflib.get_close_matches(name, [e["name"] for e in HF_ENTRIES], n=3, cutoff=0.5)
+    raise ValueError(f"unknown Hugging Face model {name!r}" + (f"; did you mean {', '.join(map(repr, close))}?" if close else
+                     "; list them with [e['name'] for e in HF_ENTRIES]"))
+
+def hf_source_model(entry: dict | str,                 # an `HF_ENTRIES` entry or its name
+                    pretrained: bool = False,          # load the weights (from `checkpoint` or the hub) instead of random ones
+                    checkpoint: str | None = None,     # a local folder written by `save_pretrained` (implies pretrained)
+                    **config_overrides,                # changes to the stored config, e.g. num_hidden_layers=1 (random weights only)
+                   ) -> nn.Module:
+    "The transformers model of `entry`, in eval mode."
+    entry = hf_entry(entry) if isinstance(entry, str) else entry
+    tr = import_transformers()
+    model_class = getattr(tr, entry["model_class"])
+    if pretrained or checkpoint is not None:
+        if config_overrides: raise ValueError(f"config overrides {sorted(config_overrides)} only apply to random weights (pretrained=False)")
+        source = checkpoint if checkpoint is not None else entry["repo_id"]
+        if checkpoint is None: require_cached(entry["repo_id"], entry["name"])
+        with source_loading(source, entry["name"]): model = model_class.from_pretrained(source, **entry["model_kwargs"])
+    else:
+        config = getattr(tr, entry["config_class"])(**{**entry["config"], **config_overrides})
+        model = model_class(config, **entry["model_kwargs"])
+    return model.eval()
+
+def load_hf(entry: dict | str,                         # an `HF_ENTRIES` entry or its name
+            pretrained: bool = False,                  # load the weights (from `checkpoint` or the hub) instead of random ones
+            checkpoint: str | None = None,             # a local folder written by `save_pretrained` (implies pretrained)
+            device: str | torch.device | None = None,
+            dtype: torch.dtype | None = None,
+            **config_overrides,                        # changes to the stored config (random weights only)
+           ) -> HookedViT:
+    "A `HookedViT` of a registered Hugging Face model."
+    entry = hf_entry(entry) if isinstance(entry, str) else entry
+    model = from_hf(hf_source_model(entry, pretrained, checkpoint, **config_overrides), image_size=entry["convert_image_size"])
+    return model.to(device=device, dtype=dtype) if device is not None or dtype is not None else model
