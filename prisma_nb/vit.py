@@ -16,8 +16,9 @@ from .config import ViTConfig
 
 # %% auto #0
 __all__ = ['LayerNorm', 'rotary_angles', 'RotaryEmbedding', 'Attention', 'quick_gelu', 'MLP', 'GatedMLP', 'Block',
-           'AttentionPool', 'HookedViT', 'check_input', 'interpolate_pos_embed', 'fold_ln', 'fold_layer_scale',
-           'center_writing_weights', 'fold_value_biases', 'process_weights', 'head_directions']
+           'AttentionPool', 'HookedViT', 'check_input', 'interpolate_pos_embed', 'token_to_frame_row_col',
+           'frame_row_col_to_token', 'fold_ln', 'fold_layer_scale', 'center_writing_weights', 'fold_value_biases',
+           'process_weights', 'head_directions']
 
 # %% ../nbs/02_vit.ipynb #11bb3b44
 class LayerNorm(nn.Module):
@@ -337,6 +338,28 @@ def _forward(self: HookedViT, images: Tensor, interpolate_pos: bool = False, sto
 HookedViT._embed, HookedViT._pool, HookedViT.forward = _embed, _pool, _forward
 
 # %% ../nbs/02_vit.ipynb #8d5314b6
+def _grid3(cfg: ViTConfig, grid: tuple | None) -> tuple[int, int, int]:
+    g = tuple(grid or cfg.grid_size)
+    return g if len(g) == 3 else (1, *g)
+
+def token_to_frame_row_col(cfg: ViTConfig, index, grid: tuple | None = None) -> tuple:
+    "(tubelet, row, column) of the patch at residual-stream position `index`; `grid` for an input of another size."
+    T, H, W = _grid3(cfg, grid)
+    p = index - cfg.n_prefix
+    lo, hi = (p.min().item(), p.max().item()) if isinstance(p, Tensor) else (p, p)
+    if lo < 0: raise ValueError(f"position {lo + cfg.n_prefix} is a prefix token (CLS or register); patches start at {cfg.n_prefix}")
+    if hi >= T * H * W: raise ValueError(f"position {hi + cfg.n_prefix} is past the last token {cfg.n_prefix + T * H * W - 1}")
+    return p // (H * W), p // W % H, p % W
+
+def frame_row_col_to_token(cfg: ViTConfig, t, r, c, grid: tuple | None = None):
+    "Residual-stream position of the patch at tubelet `t`, row `r`, column `c` (`t=0` for an image model)."
+    T, H, W = _grid3(cfg, grid)
+    for name, v, n in (("tubelet", t, T), ("row", r, H), ("column", c, W)):
+        lo, hi = (v.min().item(), v.max().item()) if isinstance(v, Tensor) else (v, v)
+        if lo < 0 or hi >= n: raise ValueError(f"{name} {hi if hi >= n else lo} is outside the grid: {name}s run from 0 to {n - 1}")
+    return cfg.n_prefix + (t * H + r) * W + c
+
+# %% ../nbs/02_vit.ipynb #07ce64df
 @torch.no_grad()
 def _fold_into(ln: LayerNorm, weights: list[Tensor], biases: list[Tensor], d_dim: int):
     "Fold `ln`'s affine map into the readers `weights` (whose `d_dim` is d_model) and their `biases`; centre the weights."
@@ -412,7 +435,7 @@ def process_weights(self: HookedViT, fold_ln: bool = True, center_writing_weight
 HookedViT.fold_ln, HookedViT.fold_layer_scale, HookedViT.center_writing_weights = fold_ln, fold_layer_scale, center_writing_weights
 HookedViT.fold_value_biases, HookedViT.process_weights = fold_value_biases, process_weights
 
-# %% ../nbs/02_vit.ipynb #6905e0c5
+# %% ../nbs/02_vit.ipynb #2ddd60c2
 def head_directions(self: HookedViT, classes) -> Tensor:
     "Direction of each class's logit in the normalised final residual stream (or pooled vector): `W_head[:, c]` times the norm's weight."
     cfg = self.cfg
