@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses, difflib, json
 from dataclasses import dataclass, asdict
 from pathlib import Path
+from .files import atomic_write_text
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'POOLINGS', 'HEADS', 'HEAD_ACTIVATIONS', 'FINAL_NORMS', 'ROTARY_KINDS', 'CONFIG_VERSION', 'ViTConfig']
@@ -152,7 +153,7 @@ def _from_dict(cls, d: dict) -> ViTConfig:
 def _to_json(self: ViTConfig, path: str | Path | None = None) -> str:
     "JSON text of the config, also written to `path` if given."
     text = json.dumps(self.to_dict(), indent=2)
-    if path is not None: Path(path).write_text(text)
+    if path is not None: atomic_write_text(path, text)
     return text
 
 def _from_json(cls, text_or_path: str | Path) -> ViTConfig:
