@@ -20,7 +20,7 @@ from .weights import check_checkpoint, source_loading, require_cached
 # %% auto #0
 __all__ = ['SUPPORTED_OPEN_CLIP', 'OPEN_CLIP_MODELS', 'DEFAULT_TEMPLATES', 'open_clip_vit_config', 'open_clip_state_dict',
            'from_open_clip', 'open_clip_parity', 'open_clip_tag_info', 'open_clip_alias', 'create_open_clip_model',
-           'load_open_clip', 'ZeroShotHead', 'zero_shot_head']
+           'load_open_clip', 'open_clip_transforms', 'ZeroShotHead', 'zero_shot_head']
 
 # %% ../../nbs/06b_zoo.open_clip.ipynb #6ef116c8
 SUPPORTED_OPEN_CLIP = ("OpenCLIP's own ViT image towers (ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, ViT-g-14, "
@@ -161,7 +161,19 @@ def load_open_clip(arch: str, tag: str | None = None, pretrained: bool = True, c
     "The image tower of OpenCLIP's `arch` (weights of `tag` or `checkpoint`) as a `HookedViT`."
     return from_open_clip(create_open_clip_model(arch, tag, pretrained, checkpoint, **kwargs))
 
-# %% ../../nbs/06b_zoo.open_clip.ipynb #4ca988c8
+# %% ../../nbs/06b_zoo.open_clip.ipynb #392d21c3
+def open_clip_transforms(arch: str, tag: str | None = None) -> Callable:
+    "OpenCLIP's evaluation transform for `arch` with the preprocessing of `tag`: a PIL image in, a `[3, h, w]` tensor out."
+    oc = import_open_clip()
+    from open_clip.transform import PreprocessCfg, image_transform_v2, merge_preprocess_dict
+    if arch not in oc.list_models(): open_clip_tag_info(arch, "")  # raises, with suggestions
+    model_cfg = oc.get_model_config(arch)
+    cfg = merge_preprocess_dict(PreprocessCfg(), model_cfg.get("preprocess_cfg", {}))
+    if tag is not None: cfg = merge_preprocess_dict(cfg, open_clip_tag_info(arch, tag))
+    cfg["size"] = model_cfg["vision_cfg"]["image_size"]
+    return image_transform_v2(PreprocessCfg(**cfg), is_train=False)
+
+# %% ../../nbs/06b_zoo.open_clip.ipynb #5a61d11b
 class ZeroShotHead(nn.Module):
     "Logits of a CLIP-style classifier: scaled cosine similarity of image embeddings with one embedding per class."
     def __init__(self, class_embeddings: Float[Tensor, "n_classes d_proj"], logit_scale: float, logit_bias: float = 0.0,

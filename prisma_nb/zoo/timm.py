@@ -6,6 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/zoo.timm.html.md"""
 
 # %% ../../nbs/06_zoo.timm.ipynb #d037317f
 from __future__ import annotations
+from typing import Callable
 import torch
 from torch import nn
 from ..config import ViTConfig
@@ -16,7 +17,7 @@ from .weights import check_checkpoint, source_loading, require_cached
 # %% auto #0
 __all__ = ['TIMM_MODELS', 'TIMM_ALIASES', 'SUPPORTED_TIMM', 'timm_vit_config', 'timm_vit_state_dict', 'from_timm_vit',
            'scramble_weights_', 'timm_parity', 'timm_family', 'check_timm_name', 'create_timm_model', 'check_timm_vit',
-           'load_timm']
+           'load_timm', 'timm_transforms']
 
 # %% ../../nbs/06_zoo.timm.ipynb #cde22160
 def _act_name(act: nn.Module) -> str:
@@ -187,9 +188,9 @@ TIMM_ALIASES = {"vit_base_patch16_224": "vit_base_patch16_224.augreg2_in21k_ft_i
 
 def timm_family(model_name: str) -> str:
     "The family a timm ViT belongs to, from its name."
-    for key, family in (("dinov2", "DINOv2"), (".dino", "DINO"), (".mae", "MAE"), ("deit", "DeiT"), ("_clip_", "CLIP"), ("siglip", "SigLIP")):
+    for key, family in (("dinov2", "dinov2"), (".dino", "dino"), (".mae", "mae"), ("deit", "deit"), ("_clip_", "clip"), ("siglip", "siglip")):
         if key in model_name: return family
-    return "ViT"
+    return "vit"
 
 # %% ../../nbs/06_zoo.timm.ipynb #352883e4
 SUPPORTED_TIMM = ("ViT (class token or mean pool, fc_norm, registers), DeiT and DeiT III (non-distilled), DINO, DINOv2 (with "
@@ -233,3 +234,11 @@ def load_timm(model_name: str, pretrained: bool = True, checkpoint: str | None =
     tm = create_timm_model(model_name, pretrained, checkpoint, **kwargs)
     check_timm_vit(tm, model_name)
     return from_timm_vit(tm)
+
+# %% ../../nbs/06_zoo.timm.ipynb #44bdb02e
+def timm_transforms(model_name: str) -> Callable:
+    "timm's evaluation transform for `model_name`: a PIL image in, a normalised `[3, h, w]` tensor out."
+    timm = import_timm()
+    check_timm_name(model_name)
+    config = timm.data.resolve_data_config(pretrained_cfg=timm.models.get_pretrained_cfg(model_name).to_dict())
+    return timm.data.create_transform(**config, is_training=False)
