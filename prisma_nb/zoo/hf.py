@@ -216,7 +216,7 @@ def from_hf(model: nn.Module,                      # a transformers vision model
     cfg, sd = _convert(model, image_size)
     hooked = HookedViT(cfg)
     shapes = {n: p.shape for n, p in hooked.state_dict().items()}
-    hooked.load_state_dict({n: t.detach().clone() if t is not None else torch.zeros(shapes[n]) for n, t in sd.items()}, strict=True)
+    hooked.load_state_dict({n: t.detach() if t is not None else torch.zeros(shapes[n]) for n, t in sd.items()}, strict=True)  # copies
     return hooked.to(next(model.parameters()).dtype).eval()
 
 # %% ../../nbs/06c_zoo.hf.ipynb #3214205c
@@ -230,6 +230,7 @@ def _hf_output(out, cfg: ViTConfig) -> Tensor:
 def hf_parity(model: nn.Module,                     # a transformers vision model of a supported class
               inputs: Tensor,                       # images `[b, c, h, w]` or videos `[b, t, c, h, w]`
               image_size: int | tuple | None = None, # passed to `from_hf`
+              patterns: bool = True,                # compare attention patterns too (they take batch × heads × tokens² floats a layer)
               **forward_kwargs,                     # passed to the transformers forward, e.g. interpolate_pos_encoding=True
              ) -> dict[str, float]:
     "Max abs difference of the output, every layer's residual stream and every attention pattern between `model` and `from_hf(model)`."
@@ -240,10 +241,10 @@ def hf_parity(model: nn.Module,                     # a transformers vision mode
     try:
         extra = {"skip_predictor": True} if name == "VJEPA2Model" else {}
         key = "pixel_values_videos" if name == "VJEPA2Model" else "pixel_values"
-        out = model(**{key: inputs}, output_hidden_states=True, output_attentions=True, **extra, **forward_kwargs)
+        out = model(**{key: inputs}, output_hidden_states=True, output_attentions=patterns, **extra, **forward_kwargs)
     finally: model.set_attn_implementation(before)
     other_size = tuple(inputs.shape[-2:]) != cfg.image_size or (cfg.is_video and inputs.shape[1] != cfg.n_frames)
-    wanted = lambda n: n.startswith("blocks.") and n.endswith(("hook_resid_pre", "hook_resid_post", "hook_pattern"))
+    wanted = lambda n: n.startswith("blocks.") and n.endswith(("hook_resid_pre", "hook_resid_post") + (("hook_pattern",) if patterns else ()))
     ours, cache = hooked.run_with_cache(inputs, interpolate_pos=other_size, names_filter=wanted)
     L = cfg.n_layers
     if len(out.hidden_states) != L + 1: raise ValueError(f"{name} returned {len(out.hidden_states)} hidden states for {L} layers")
