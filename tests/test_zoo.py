@@ -26,7 +26,10 @@ def _scaled_down(name: str) -> dict:
     "Keyword arguments that keep a source architecture but give it one block."
     source = resolve_model(name)["source"]
     if source == "timm": return dict(depth=1)
-    if source == "hf": return dict(num_hidden_layers=1)
+    if source == "hf":
+        config = resolve_model(name)["config"]
+        frames = {k: 4 for k in ("num_frames", "frames_per_clip") if k in config}  # a short clip keeps video attention small
+        return dict(num_hidden_layers=1, **frames)
     if source == "open_clip":
         import open_clip
         cfg = open_clip.get_model_config(name.split("/", 1)[1].split(":")[0])

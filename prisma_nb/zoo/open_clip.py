@@ -103,9 +103,12 @@ def open_clip_parity(model: nn.Module, images: Tensor) -> dict[str, float]:
 
 # %% ../../nbs/06b_zoo.open_clip.ipynb #c5839f73
 OPEN_CLIP_MODELS = [
-    *(("ViT-B-32", t) for t in ("openai", "laion2b_s34b_b79k", "datacomp_xl_s13b_b90k", "laion400m_e32", "metaclip_400m", "commonpool_m_s128m_b4k")),
-    *(("ViT-B-16", t) for t in ("openai", "laion2b_s34b_b88k", "datacomp_xl_s13b_b90k", "laion400m_e32", "dfn2b")),
-    *(("ViT-L-14", t) for t in ("openai", "laion2b_s32b_b82k", "datacomp_xl_s13b_b90k", "dfn2b")),
+    *(("ViT-B-32", t) for t in ("openai", "laion2b_s34b_b79k", "laion2b_e16", "laion400m_e32", "datacomp_xl_s13b_b90k",
+                                "datacomp_m_s128m_b4k", "datacomp_s_s13m_b4k", "commonpool_m_s128m_b4k", "commonpool_s_s13m_b4k",
+                                "metaclip_400m")),
+    *(("ViT-B-16", t) for t in ("openai", "laion2b_s34b_b88k", "laion400m_e32", "datacomp_xl_s13b_b90k", "datacomp_l_s1b_b8k",
+                                "commonpool_l_s1b_b8k", "dfn2b")),
+    *(("ViT-L-14", t) for t in ("openai", "laion2b_s32b_b82k", "laion400m_e32", "datacomp_xl_s13b_b90k", "commonpool_xl_s13b_b90k", "dfn2b")),
     ("ViT-L-14-336", "openai"), ("ViT-H-14", "laion2b_s32b_b79k"), ("ViT-H-14", "dfn5b"),
     ("ViT-g-14", "laion2b_s34b_b88k"), ("ViT-bigG-14", "laion2b_s39b_b160k"),
 ]

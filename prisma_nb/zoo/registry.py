@@ -28,8 +28,8 @@ __all__ = ['TOY_DIR', 'SOURCES', 'SUPPORTED_FAMILIES', 'HF_PROCESSORS', 'resolve
 # %% ../../nbs/07_zoo.registry.ipynb #0d46d614
 TOY_DIR = Path(prisma_nb.__file__).resolve().parent / "toys" / "weights"
 SOURCES = ("prisma_nb", "timm", "open_clip", "hf")
-SUPPORTED_FAMILIES = ("toy ViTs (toy/...); timm ViT, DeiT, DINO, DINOv2, MAE, CLIP and SigLIP (timm/<model>); OpenCLIP ViT "
-                      "towers (open_clip/<arch>:<tag>); Hugging Face models listed by list_models(source='hf') (hf/<repo>)")
+SUPPORTED_FAMILIES = ("toy ViTs (toy/...), timm ViT, DeiT, DINO, DINOv2, MAE, CLIP and SigLIP (timm/<model>), OpenCLIP ViT "
+                      "towers (open_clip/<arch>:<tag>), the Hugging Face models in list_models(source='hf') (hf/<repo>)")
 
 def _toy_names() -> list[str]:
     return sorted(f"toy/{p.name}" for p in TOY_DIR.iterdir() if (p / "config.json").exists()) if TOY_DIR.exists() else []
@@ -61,7 +61,7 @@ def _unknown(name: str) -> ValueError:
     known = list(_entries()) + list(_aliases())
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     hint = (f"did you mean {', '.join(map(repr, close))}?" if close else
-            "names start with toy/, timm/, open_clip/ or hf/; see list_models()")
+            f"names start with toy/, timm/, open_clip/ or hf/; supported: {SUPPORTED_FAMILIES}; see list_models()")
     return ValueError(f"unknown model {name!r}; {hint}")
 
 def resolve_model(name: str) -> dict:
@@ -150,10 +150,12 @@ def list_models(pattern: str = "*",          # glob on the name, e.g. `'timm/*di
                       and (family is None or e["family"] == family.lower()) and (source is None or e["source"] == source))
 
 def model_info(name: str) -> dict:
-    "Metadata of a registered model: for toy models their training record, for the others the registry entry; always the config."
+    "Metadata of a registered model: for toy models their training record, for the others the registry entry; always the `ViTConfig` as `config`."
     entry = resolve_model(name)
     if entry["source"] == "prisma_nb": return read_toy_info(_toy_folder(entry["name"]))
-    return dict(entry, config=model_config(entry["name"]).to_dict())
+    info = dict(entry, config=model_config(entry["name"]).to_dict())
+    if entry["source"] == "hf": info["hf_config"] = entry["config"]  # the transformers config the entry builds from
+    return info
 
 # %% ../../nbs/07_zoo.registry.ipynb #a6988b39
 _IMAGENET = dict(image_mean=(0.485, 0.456, 0.406), image_std=(0.229, 0.224, 0.225))
