@@ -146,7 +146,8 @@ def create_open_clip_model(arch: str, tag: str | None = None, pretrained: bool =
     if tag is not None: info = open_clip_tag_info(arch, tag)
     elif arch not in oc.list_models(): open_clip_tag_info(arch, "")  # raises, with suggestions
     quick_gelu = bool(info.get("quick_gelu", False)) if tag is not None else False
-    kwargs = dict(force_quick_gelu=quick_gelu) | kwargs
+    if kwargs.get("weights_only") is False: raise ValueError("weights_only=False would unpickle arbitrary code; prisma_nb reads tensors only")
+    kwargs = dict(force_quick_gelu=quick_gelu) | kwargs | dict(weights_only=True)
     with _quiet_open_clip():
         if checkpoint is not None:
             path = check_checkpoint(checkpoint)
@@ -192,13 +193,13 @@ class ZeroShotHead(nn.Module):
 
 DEFAULT_TEMPLATES = ("a photo of a {}.",)
 
-def _text_model_and_tokenizer(model_or_name, tokenizer, checkpoint):
+def _text_model_and_tokenizer(model_or_name, tokenizer, checkpoint, **kwargs):
     oc = import_open_clip()
     if not isinstance(model_or_name, str):
         return model_or_name, tokenizer or oc.tokenizer.SimpleTokenizer(context_length=model_or_name.context_length)
     spec = model_or_name.removeprefix("open_clip/")
     arch, _, tag = spec.partition(":")
-    model = create_open_clip_model(arch, tag or None, pretrained=True, checkpoint=checkpoint)
+    model = create_open_clip_model(arch, tag or None, pretrained=True, checkpoint=checkpoint, **kwargs)
     return model, tokenizer or oc.get_tokenizer(arch)
 
 @torch.no_grad()
@@ -207,11 +208,12 @@ def zero_shot_head(model_or_name: nn.Module | str,                     # an Open
                    templates: Sequence[str | Callable] = DEFAULT_TEMPLATES,  # prompts with `{}` for the class name (or callables)
                    tokenizer: Callable | None = None,                  # the text tokenizer (default: the model's, or CLIP's BPE)
                    checkpoint: str | None = None,                      # weights file, for a name
+                   **source_kwargs,                                    # for a name: passed to `open_clip.create_model`
                   ) -> ZeroShotHead:
     "A `ZeroShotHead` from the text tower of an OpenCLIP model: class embeddings from `templates`, and its logit scale."
     if not class_names: raise ValueError("class_names is empty; pass one name per class")
     if not templates: raise ValueError("templates is empty; pass at least one prompt such as 'a photo of a {}.'")
-    model, tokenizer = _text_model_and_tokenizer(model_or_name, tokenizer, checkpoint)
+    model, tokenizer = _text_model_and_tokenizer(model_or_name, tokenizer, checkpoint, **source_kwargs)
     texts = [t.format(c) if isinstance(t, str) else t(c) for c in class_names for t in templates]
     device = next(model.parameters()).device
     emb = model.encode_text(tokenizer(texts).to(device), normalize=True).reshape(len(class_names), len(templates), -1).mean(1)
