@@ -214,7 +214,8 @@ def from_hf(model: nn.Module,                      # a transformers vision model
            ) -> HookedViT:
     "A `HookedViT` computing what the transformers vision model `model` computes."
     cfg, sd = _convert(model, image_size)
-    hooked = HookedViT(cfg)
+    with torch.device("meta"): hooked = HookedViT(cfg)  # no random initialisation: every weight is loaded below
+    hooked = hooked.to_empty(device=next(model.parameters()).device)
     shapes = {n: p.shape for n, p in hooked.state_dict().items()}
     hooked.load_state_dict({n: t.detach() if t is not None else torch.zeros(shapes[n]) for n, t in sd.items()}, strict=True)  # copies
     return hooked.to(next(model.parameters()).dtype).eval()
