@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/zoo.registry.html.md"""
 
 # %% ../../nbs/07_zoo.registry.ipynb #c6ea8391
 from __future__ import annotations
-import difflib, fnmatch, functools, importlib.util
+import difflib, fnmatch, functools
 from pathlib import Path
 from typing import Callable
 import torch
@@ -17,6 +17,7 @@ from ..toys.train import load_toy, read_toy_info
 from .compat import import_timm
 from .timm import (TIMM_MODELS, TIMM_ALIASES, timm_family, check_timm_name, check_timm_vit, load_timm, timm_vit_config,
                                 timm_transforms)
+from .hf import HF_ENTRIES, load_hf
 from .open_clip import (OPEN_CLIP_MODELS, open_clip_alias, open_clip_tag_info, create_open_clip_model, load_open_clip,
                                      open_clip_vit_config, open_clip_transforms)
 
@@ -34,10 +35,6 @@ SUPPORTED_FAMILIES = ("toy ViTs (toy/...), timm ViT, DeiT, DINO, DINOv2, MAE, CL
 def _toy_names() -> list[str]:
     return sorted(f"toy/{p.name}" for p in TOY_DIR.iterdir() if (p / "config.json").exists()) if TOY_DIR.exists() else []
 
-def _hf_module():
-    "The Hugging Face converters, imported when first needed (they import transformers lazily themselves)."
-    return importlib.import_module("prisma_nb.zoo.hf") if importlib.util.find_spec("prisma_nb.zoo.hf") else None
-
 @functools.lru_cache(maxsize=1)
 def _entries() -> dict[str, dict]:
     "Every registered model by name: its family, source and aliases."
@@ -45,8 +42,7 @@ def _entries() -> dict[str, dict]:
     rows += [dict(name="timm/" + n, family=timm_family(n), source="timm", aliases=[a for a, t in TIMM_ALIASES.items() if t == n])
              for n in TIMM_MODELS]
     rows += [dict(name=f"open_clip/{a}:{t}", family="clip", source="open_clip", aliases=[]) for a, t in OPEN_CLIP_MODELS]
-    hf = _hf_module()
-    if hf is not None: rows += [dict(e, source="hf", aliases=list(e.get("aliases", []))) for e in hf.HF_ENTRIES]
+    rows += [dict(e, source="hf", aliases=list(e.get("aliases", []))) for e in HF_ENTRIES]
     return {r["name"]: r for r in rows}
 
 # %% ../../nbs/07_zoo.registry.ipynb #28902f16
@@ -90,7 +86,7 @@ def _build_source(entry: dict, pretrained: bool, checkpoint, **kwargs) -> Hooked
     if source == "open_clip":
         arch, _, tag = spec.partition(":")
         return load_open_clip(arch, tag or None, pretrained, checkpoint, **kwargs)
-    if source == "hf": return _hf_module().load_hf(entry, pretrained, checkpoint=checkpoint, **kwargs)
+    if source == "hf": return load_hf(entry, pretrained, checkpoint=checkpoint, **kwargs)
     raise ValueError(f"{name!r} has no source to build it from")
 
 @functools.lru_cache(maxsize=None)
