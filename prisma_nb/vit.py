@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/vit.html.md"""
 
 # %% ../nbs/02_vit.ipynb #6e66e149
 from __future__ import annotations
-import math
+import dataclasses, math
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
@@ -15,8 +15,10 @@ from .hooks import HookPoint, HookedRootModule
 from .config import ViTConfig
 
 # %% auto #0
-__all__ = ['LayerNorm', 'Attention', 'quick_gelu', 'MLP', 'Block', 'HookedViT', 'check_input', 'interpolate_pos_embed', 'fold_ln',
-           'fold_layer_scale', 'center_writing_weights', 'fold_value_biases', 'process_weights', 'head_directions']
+__all__ = ['LayerNorm', 'rotary_angles', 'RotaryEmbedding', 'Attention', 'quick_gelu', 'MLP', 'GatedMLP', 'Block',
+           'AttentionPool', 'HookedViT', 'check_input', 'interpolate_pos_embed', 'token_to_frame_row_col',
+           'frame_row_col_to_token', 'fold_ln', 'fold_layer_scale', 'center_writing_weights', 'fold_value_biases',
+           'process_weights', 'head_directions']
 
 # %% ../nbs/02_vit.ipynb #11bb3b44
 class LayerNorm(nn.Module):
@@ -40,16 +42,62 @@ class LayerNorm(nn.Module):
         self.w = self.b = None
 
 # %% ../nbs/02_vit.ipynb #d8cae3c6
-class Attention(nn.Module):
-    "Multi-head self-attention with hooks on q, k, v, scores, pattern, z and per-head results."
+def rotary_angles(cfg: ViTConfig, grid: tuple | None = None) -> Float[Tensor, "pos d_head"]:
+    "Rotation angle of every channel of a head at every token (0 for CLS and registers), for `grid` (default: the config's)."
+    grid = tuple(grid or cfg.grid_size)
+    axes = torch.meshgrid(*(torch.arange(n, dtype=torch.float64) for n in grid), indexing="ij")
+    if cfg.rotary == "vjepa":
+        axes = axes if len(grid) == 3 else (torch.zeros_like(axes[0]),) + axes  # an image is frame 0
+        width = 2 * (cfg.d_head // 3 // 2)
+        freq = 1.0 / cfg.rotary_base ** (torch.arange(width // 2, dtype=torch.float64) / (width / 2))
+        parts = [a.flatten()[:, None] * freq.repeat(2)[None] for a in axes]  # [patches, width] per axis
+        angles = torch.cat(parts + [torch.zeros(len(parts[0]), cfg.d_head - 3 * width, dtype=torch.float64)], 1)
+    elif cfg.rotary == "dinov3":
+        centres = torch.stack([(a.flatten() + 0.5) / n * 2 - 1 for a, n in zip(axes, grid)], 1)  # [patches, (row, col)]
+        inv_freq = 1 / cfg.rotary_base ** torch.arange(0, 1, 4 / cfg.d_head, dtype=torch.float32)  # as DINOv3 computes it
+        angles = (2 * math.pi * centres[:, :, None] * inv_freq.double()[None, None]).flatten(1).tile(2)
+    else: raise ValueError(f"rotary_angles needs a rotary config; this one has rotary={cfg.rotary!r}")
+    return torch.cat([angles.new_zeros(cfg.n_prefix, cfg.d_head), angles]).float()
+
+class RotaryEmbedding(nn.Module):
+    "Rotates q and k `[batch, pos, head, d_head]` by `rotary_angles`; tables cached per grid, device and dtype."
     def __init__(self, cfg: ViTConfig):
+        super().__init__()
+        self.cfg, self.interleaved, self._tables = cfg, cfg.rotary == "vjepa", {}
+
+    def tables(self, like: Tensor, grid: tuple | None = None) -> tuple[Tensor, Tensor]:
+        "cos and sin `[pos, 1, d_head]` for the tokens of `like`, on its device and dtype."
+        cfg, n = self.cfg, like.shape[1]
+        if grid is None:
+            if n != cfg.n_tokens:
+                raise ValueError(f"{n} tokens but the model's grid {cfg.grid_size} has {cfg.n_tokens}; pass grid=(...) "
+                                 "with the patch grid of this input (HookedViT does this for interpolate_pos=True)")
+            grid = cfg.grid_size
+        key = (tuple(grid), like.device, like.dtype, torch.is_inference_mode_enabled())
+        if key not in self._tables:
+            angles = rotary_angles(cfg, grid).to(like.device)[:, None]
+            self._tables[key] = (angles.cos().to(like.dtype), angles.sin().to(like.dtype))
+        return self._tables[key]
+
+    def rotate(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+        "`x` rotated pair by pair: adjacent channels (V-JEPA) or channel `j` with `j + d_head/2` (DINOv3)."
+        if self.interleaved: turned = torch.stack((-x[..., 1::2], x[..., 0::2]), -1).flatten(-2)
+        else: turned = torch.cat((-x[..., x.shape[-1] // 2:], x[..., :x.shape[-1] // 2]), -1)
+        return x * cos + turned * sin
+
+# %% ../nbs/02_vit.ipynb #25865752
+class Attention(nn.Module):
+    "Multi-head self-attention with hooks on q, k, v (and rotated q, k), scores, pattern, z and per-head results."
+    def __init__(self, cfg: ViTConfig, rotary: RotaryEmbedding | None = None):
         super().__init__()
         h, d, k = cfg.n_heads, cfg.d_model, cfg.d_head
         self.n_heads, self.d_head = h, k
         self.W_Q, self.W_K, self.W_V = (nn.Parameter(torch.empty(h, d, k)) for _ in range(3))
         self.b_Q, self.b_K, self.b_V = (nn.Parameter(torch.zeros(h, k)) for _ in range(3))
         self.W_O, self.b_O = nn.Parameter(torch.empty(h, k, d)), nn.Parameter(torch.zeros(d))
-        for name in ("q", "k", "v", "attn_scores", "pattern", "z", "result"): setattr(self, f"hook_{name}", HookPoint())
+        self.rotary = rotary if rotary is not None or cfg.rotary == "none" else RotaryEmbedding(cfg)
+        names = ("q", "k", "v") + (("rot_q", "rot_k") if self.rotary is not None else ()) + ("attn_scores", "pattern", "z", "result")
+        for name in names: setattr(self, f"hook_{name}", HookPoint())
 
     def _fused_qkv(self) -> tuple[Tensor, Tensor]:
         "Q, K and V weights as one `[3 * head * d_head, d_model]` matrix and bias, for a single matrix multiply."
@@ -67,9 +115,17 @@ class Attention(nn.Module):
             fused = self._fused
         return F.linear(x, *fused).unflatten(-1, (3, self.n_heads, self.d_head)).unbind(-3)
 
-    def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_model"]:
+    def forward(self, x: Float[Tensor, "batch pos d_model"], grid: tuple | None = None) -> Float[Tensor, "batch pos d_model"]:
+        "Attention output; `grid` is the patch grid when it differs from the config's (rotary models only)."
         q, k, v = self._qkv(x)
         q, k, v = self.hook_q(q), self.hook_k(k), self.hook_v(v)
+        if self.rotary is not None:
+            cos, sin = self.rotary.tables(q, grid)
+            q, k = self.hook_rot_q(self.rotary.rotate(q, cos, sin)), self.hook_rot_k(self.rotary.rotate(k, cos, sin))
+        return self._attend(q, k, v)
+
+    def _attend(self, q: Tensor, k: Tensor, v: Tensor) -> Float[Tensor, "batch query d_model"]:
+        "Softmax attention of q `[batch, query, head, d_head]` over k, v `[batch, key, head, d_head]`, through the output projection."
         if self.hook_attn_scores.has_hooks or self.hook_pattern.has_hooks:
             scores = self.hook_attn_scores(torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.d_head))
             pattern = self.hook_pattern(scores.softmax(-1))
@@ -81,7 +137,7 @@ class Attention(nn.Module):
             return self.hook_result(torch.einsum("bphk,hkd->bphd", z, self.W_O)).sum(-2) + self.b_O
         return F.linear(z.flatten(-2), self.W_O.flatten(0, 1).T, self.b_O)
 
-# %% ../nbs/02_vit.ipynb #8aee57d7
+# %% ../nbs/02_vit.ipynb #4b8e3d5b
 def quick_gelu(x: Tensor) -> Tensor: return x * torch.sigmoid(1.702 * x)
 
 _ACTS = {"gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "quick_gelu": quick_gelu,
@@ -100,33 +156,63 @@ class MLP(nn.Module):
         post = self.hook_post(self.act(self.hook_pre(F.linear(x, self.W_in.T, self.b_in))))
         return F.linear(post, self.W_out.T, self.b_out)
 
+class GatedMLP(MLP):
+    "Gated MLP (SwiGLU with silu): `hook_pre` is the gate before the activation, `hook_pre_linear` the value it multiplies."
+    def __init__(self, cfg: ViTConfig):
+        super().__init__(cfg)
+        self.W_gate, self.b_gate = nn.Parameter(torch.empty(cfg.d_model, cfg.d_mlp)), nn.Parameter(torch.zeros(cfg.d_mlp))
+        self.hook_pre_linear = HookPoint()
+
+    def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_model"]:
+        gate = self.act(self.hook_pre(F.linear(x, self.W_gate.T, self.b_gate)))
+        post = self.hook_post(gate * self.hook_pre_linear(F.linear(x, self.W_in.T, self.b_in)))
+        return F.linear(post, self.W_out.T, self.b_out)
+
 class Block(nn.Module):
     "Pre-norm transformer block (attention-only when `cfg.attn_only`)."
-    def __init__(self, cfg: ViTConfig):
+    def __init__(self, cfg: ViTConfig, rotary: RotaryEmbedding | None = None):
         super().__init__()
         self.attn_only = cfg.attn_only
         # modules are created in data-path order, so hook_dict (and every cache) lists them in that order
         self.hook_resid_pre, self.hook_attn_in = HookPoint(), HookPoint()
-        self.ln1, self.attn = LayerNorm(cfg.d_model, cfg.eps), Attention(cfg)
+        self.ln1, self.attn = LayerNorm(cfg.d_model, cfg.eps), Attention(cfg, rotary)
         self.ls1 = nn.Parameter(torch.ones(cfg.d_model)) if cfg.layer_scale else None
         self.hook_attn_out = HookPoint()
         if not cfg.attn_only:
             self.hook_resid_mid, self.hook_mlp_in = HookPoint(), HookPoint()
-            self.ln2, self.mlp = LayerNorm(cfg.d_model, cfg.eps), MLP(cfg)
+            self.ln2, self.mlp = LayerNorm(cfg.d_model, cfg.eps), (GatedMLP if cfg.gated_mlp else MLP)(cfg)
             self.ls2 = nn.Parameter(torch.ones(cfg.d_model)) if cfg.layer_scale else None
             self.hook_mlp_out = HookPoint()
         self.hook_resid_post = HookPoint()
 
-    def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_model"]:
+    def forward(self, x: Float[Tensor, "batch pos d_model"], grid: tuple | None = None) -> Float[Tensor, "batch pos d_model"]:
         x = self.hook_resid_pre(x)
-        attn_out = self.attn(self.ln1(self.hook_attn_in(x)))
+        attn_out = self.attn(self.ln1(self.hook_attn_in(x)), grid)
         x = x + self.hook_attn_out(attn_out if self.ls1 is None else attn_out * self.ls1)
         if self.attn_only: return self.hook_resid_post(x)
         x = self.hook_resid_mid(x)
         mlp_out = self.mlp(self.ln2(self.hook_mlp_in(x)))
         return self.hook_resid_post(x + self.hook_mlp_out(mlp_out if self.ls2 is None else mlp_out * self.ls2))
 
-# %% ../nbs/02_vit.ipynb #25865752
+# %% ../nbs/02_vit.ipynb #3e5dbe96
+class AttentionPool(Attention):
+    "Attention of a learned probe over all tokens, then `x + mlp(ln(x))`: SigLIP's pooling head."
+    def __init__(self, cfg: ViTConfig):
+        super().__init__(dataclasses.replace(cfg, rotary="none"))  # the probe has no position to rotate by
+        self.probe = nn.Parameter(torch.zeros(cfg.d_model))
+        self.hook_attn_out = HookPoint()
+        self.ln, self.mlp = LayerNorm(cfg.d_model, cfg.eps), MLP(cfg)
+        self.hook_mlp_out = HookPoint()
+
+    def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch d_model"]:
+        q = torch.einsum("d,hdk->hk", self.probe, self.W_Q) + self.b_Q
+        k = torch.einsum("bpd,hdk->bphk", x, self.W_K) + self.b_K
+        v = torch.einsum("bpd,hdk->bphk", x, self.W_V) + self.b_V
+        q, k, v = self.hook_q(q.expand(len(x), 1, -1, -1)), self.hook_k(k), self.hook_v(v)
+        out = self.hook_attn_out(self._attend(q, k, v)[:, 0])
+        return out + self.hook_mlp_out(self.mlp(self.ln(out)))
+
+# %% ../nbs/02_vit.ipynb #f615608c
 class HookedViT(HookedRootModule):
     "Vision transformer with TransformerLens hook points, for images `[b, c, h, w]` or videos `[b, t, c, h, w]`."
     def __init__(self, cfg: ViTConfig):
@@ -137,12 +223,17 @@ class HookedViT(HookedRootModule):
         self.patch_embed = conv(cfg.n_channels, cfg.d_model, kernel_size=kernel, stride=kernel)
         self.cls_token = nn.Parameter(torch.zeros(cfg.d_model)) if cfg.cls_token else None
         self.registers = nn.Parameter(torch.zeros(cfg.n_registers, cfg.d_model)) if cfg.n_registers else None
-        self.pos_embed = nn.Parameter(torch.zeros(cfg.n_tokens, cfg.d_model))
-        self.hook_embed, self.hook_pos_embed, self.hook_full_embed = HookPoint(), HookPoint(), HookPoint()
+        self.hook_embed = HookPoint()
+        if cfg.rotary == "none": self.pos_embed, self.hook_pos_embed = nn.Parameter(torch.zeros(cfg.n_tokens, cfg.d_model)), HookPoint()
+        else: self.pos_embed = None
+        self.hook_full_embed = HookPoint()
         self.ln_pre = LayerNorm(cfg.d_model, cfg.eps) if cfg.ln_pre else None
-        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
-        self.ln_final = LayerNorm(cfg.d_model, cfg.eps)
+        rotary = RotaryEmbedding(cfg) if cfg.rotary != "none" else None  # one table cache shared by every block
+        self.blocks = nn.ModuleList(Block(cfg, rotary) for _ in range(cfg.n_layers))
+        self.ln_final = LayerNorm(cfg.d_model, cfg.eps) if cfg.final_norm == "tokens" else None
+        self.attn_pool = AttentionPool(cfg) if cfg.pool == "map" else None
         if cfg.pool != "none": self.hook_pooled = HookPoint()
+        self.fc_norm = LayerNorm(cfg.d_model, cfg.eps) if cfg.final_norm == "pooled" else None
         if cfg.head != "none":
             n_out = cfg.n_classes if cfg.head == "classes" else cfg.d_proj
             self.W_head, self.b_head = nn.Parameter(torch.empty(cfg.d_model, n_out)), nn.Parameter(torch.zeros(n_out))
@@ -155,11 +246,11 @@ class HookedViT(HookedRootModule):
         "Truncated-normal weights, zero biases (timm's ViT initialisation)."
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         for name, p in self.named_parameters():
-            if name.endswith(("W_Q", "W_K", "W_V", "W_O", "W_in", "W_out", "W_head", "pos_embed", "cls_token", "registers", "patch_embed.weight")):
+            if name.endswith(("W_Q", "W_K", "W_V", "W_O", "W_in", "W_gate", "W_out", "W_head", "pos_embed", "cls_token", "registers", "probe", "patch_embed.weight")):
                 p.copy_(torch.nn.init.trunc_normal_(torch.empty_like(p), std=std, a=-2 * std, b=2 * std, generator=gen))
         return self
 
-# %% ../nbs/02_vit.ipynb #22102e5f
+# %% ../nbs/02_vit.ipynb #eabf5ab6
 def check_input(cfg: ViTConfig, x, interpolate_pos: bool = False):
     "Raise a clear error if `x` is not a batch of images (or videos) this model can read."
     if not isinstance(x, Tensor): raise TypeError(f"expected a torch.Tensor of images, got {type(x).__name__}")
@@ -188,12 +279,12 @@ def check_input(cfg: ViTConfig, x, interpolate_pos: bool = False):
         raise ValueError(f"image size {hw[0]}×{hw[1]} does not match model image_size {cfg.image_size[0]}×{cfg.image_size[1]}; "
                          "resize the images (e.g. with F.interpolate or the model's transform) or pass interpolate_pos=True "
                          "to interpolate the position embedding")
-    if any(s % p for s, p in zip(hw, cfg.patch_size)):
+    if hw != cfg.image_size and any(s % p for s, p in zip(hw, cfg.patch_size)):
         raise ValueError(f"image size {hw[0]}×{hw[1]} is not a multiple of the patch size {cfg.patch_size}; resize or crop the images")
     if cfg.is_video and x.shape[1] % cfg.tubelet_size:
         raise ValueError(f"video has {x.shape[1]} frames, not a multiple of tubelet_size {cfg.tubelet_size}")
 
-# %% ../nbs/02_vit.ipynb #4b8e3d5b
+# %% ../nbs/02_vit.ipynb #83874d43
 def interpolate_pos_embed(pos_embed: Tensor, n_prefix: int, old_grid: tuple, new_grid: tuple) -> Tensor:
     "Resample the patch positions of `pos_embed` `[tokens, d]` from `old_grid` to `new_grid`."
     if tuple(old_grid) == tuple(new_grid): return pos_embed
@@ -203,7 +294,7 @@ def interpolate_pos_embed(pos_embed: Tensor, n_prefix: int, old_grid: tuple, new
     else: grid = F.interpolate(grid, size=tuple(new_grid), mode="trilinear", align_corners=False)
     return torch.cat([prefix, grid.reshape(pos_embed.shape[1], -1).T.to(pos_embed.dtype)])
 
-# %% ../nbs/02_vit.ipynb #3e5dbe96
+# %% ../nbs/02_vit.ipynb #b0519d70
 def _embed(self: HookedViT, x: Tensor, interpolate_pos: bool = False) -> Float[Tensor, "batch pos d_model"]:
     "Token embeddings plus position embeddings (through the embedding hooks)."
     cfg = self.cfg
@@ -214,27 +305,61 @@ def _embed(self: HookedViT, x: Tensor, interpolate_pos: bool = False) -> Float[T
     tokens = patches.flatten(2).transpose(1, 2)
     prefix = [t for t in (self.cls_token[None] if self.cls_token is not None else None, self.registers) if t is not None]
     if prefix: tokens = torch.cat([torch.cat(prefix).expand(len(x), -1, -1), tokens], dim=1)
+    tokens = self.hook_embed(tokens)
+    if self.pos_embed is None: return self.hook_full_embed(tokens)  # rotary models place tokens inside attention
     pos = self.pos_embed if grid == cfg.grid_size else interpolate_pos_embed(self.pos_embed, cfg.n_prefix, cfg.grid_size, grid)
-    return self.hook_full_embed(self.hook_embed(tokens) + self.hook_pos_embed(pos.expand(len(x), -1, -1)))
+    return self.hook_full_embed(tokens + self.hook_pos_embed(pos.expand(len(x), -1, -1)))
 
 def _pool(self: HookedViT, x: Tensor) -> Tensor:
-    return x[:, 0] if self.cfg.pool == "cls" else x[:, self.cfg.n_prefix:].mean(1)
+    pool = self.cfg.pool
+    return x[:, 0] if pool == "cls" else self.attn_pool(x) if pool == "map" else x[:, self.cfg.n_prefix:].mean(1)
+
+def _input_grid(cfg: ViTConfig, images: Tensor) -> tuple:
+    "Patch grid of an input batch: (time,) rows, columns."
+    hw = tuple(s // p for s, p in zip(images.shape[-2:], cfg.patch_size))
+    return ((images.shape[1] // cfg.tubelet_size,) + hw) if cfg.is_video else hw
 
 def _forward(self: HookedViT, images: Tensor, interpolate_pos: bool = False, stop_at_layer: int | None = None) -> Tensor:
     "Logits (or the embedding / pooled vector / final tokens, by head and pooling); the residual stream before `stop_at_layer` if given."
     x = self._embed(images, interpolate_pos)
+    grid = _input_grid(self.cfg, images)
+    grid = None if grid == self.cfg.grid_size else grid
     if self.ln_pre is not None: x = self.ln_pre(x)
-    for block in self.blocks[:stop_at_layer]: x = block(x)
+    for block in self.blocks[:stop_at_layer]: x = block(x, grid)
     if stop_at_layer is not None: return x
-    x = self.ln_final(x)
+    if self.ln_final is not None: x = self.ln_final(x)
     if self.cfg.pool == "none": return x
     x = self.hook_pooled(self._pool(x))
+    if self.fc_norm is not None: x = self.fc_norm(x)
     if self.cfg.head == "none": return x
-    return self.hook_logits(F.linear(x, self.W_head.T, self.b_head))
+    x = F.linear(x, self.W_head.T, self.b_head)
+    return self.hook_logits(torch.tanh(x) if self.cfg.head_act == "tanh" else x)
 
 HookedViT._embed, HookedViT._pool, HookedViT.forward = _embed, _pool, _forward
 
-# %% ../nbs/02_vit.ipynb #69ceea70
+# %% ../nbs/02_vit.ipynb #8d5314b6
+def _grid3(cfg: ViTConfig, grid: tuple | None) -> tuple[int, int, int]:
+    g = tuple(grid or cfg.grid_size)
+    return g if len(g) == 3 else (1, *g)
+
+def token_to_frame_row_col(cfg: ViTConfig, index, grid: tuple | None = None) -> tuple:
+    "(tubelet, row, column) of the patch at residual-stream position `index`; `grid` for an input of another size."
+    T, H, W = _grid3(cfg, grid)
+    p = index - cfg.n_prefix
+    lo, hi = (p.min().item(), p.max().item()) if isinstance(p, Tensor) else (p, p)
+    if lo < 0: raise ValueError(f"position {lo + cfg.n_prefix} is a prefix token (CLS or register); patches start at {cfg.n_prefix}")
+    if hi >= T * H * W: raise ValueError(f"position {hi + cfg.n_prefix} is past the last token {cfg.n_prefix + T * H * W - 1}")
+    return p // (H * W), p // W % H, p % W
+
+def frame_row_col_to_token(cfg: ViTConfig, t, r, c, grid: tuple | None = None):
+    "Residual-stream position of the patch at tubelet `t`, row `r`, column `c` (`t=0` for an image model)."
+    T, H, W = _grid3(cfg, grid)
+    for name, v, n in (("tubelet", t, T), ("row", r, H), ("column", c, W)):
+        lo, hi = (v.min().item(), v.max().item()) if isinstance(v, Tensor) else (v, v)
+        if lo < 0 or hi >= n: raise ValueError(f"{name} {hi if hi >= n else lo} is outside the grid: {name}s run from 0 to {n - 1}")
+    return cfg.n_prefix + (t * H + r) * W + c
+
+# %% ../nbs/02_vit.ipynb #07ce64df
 @torch.no_grad()
 def _fold_into(ln: LayerNorm, weights: list[Tensor], biases: list[Tensor], d_dim: int):
     "Fold `ln`'s affine map into the readers `weights` (whose `d_dim` is d_model) and their `biases`; centre the weights."
@@ -252,8 +377,15 @@ def fold_ln(self: HookedViT) -> HookedViT:
     for blk in self.blocks:
         a = blk.attn
         _fold_into(blk.ln1, [a.W_Q, a.W_K, a.W_V], [a.b_Q, a.b_K, a.b_V], d_dim=1)
-        if not blk.attn_only: _fold_into(blk.ln2, [blk.mlp.W_in], [blk.mlp.b_in], d_dim=0)
-    if self.cfg.head != "none": _fold_into(self.ln_final, [self.W_head], [self.b_head], d_dim=0)
+        if not blk.attn_only:
+            gated = isinstance(blk.mlp, GatedMLP)
+            _fold_into(blk.ln2, [blk.mlp.W_in] + ([blk.mlp.W_gate] if gated else []), [blk.mlp.b_in] + ([blk.mlp.b_gate] if gated else []), d_dim=0)
+    if self.attn_pool is not None:  # the pool's keys and values read ln_final; its MLP reads its own norm
+        p = self.attn_pool
+        if self.ln_final is not None: _fold_into(self.ln_final, [p.W_K, p.W_V], [p.b_K, p.b_V], d_dim=1)
+        _fold_into(p.ln, [p.mlp.W_in], [p.mlp.b_in], d_dim=0)
+    head_norm = self.fc_norm if self.fc_norm is not None else self.ln_final if self.cfg.pool in ("cls", "mean") else None
+    if self.cfg.head != "none" and head_norm is not None: _fold_into(head_norm, [self.W_head], [self.b_head], d_dim=0)
     return self
 
 @torch.no_grad()
@@ -269,6 +401,11 @@ def fold_layer_scale(self: HookedViT) -> HookedViT:
 @torch.no_grad()
 def center_writing_weights(self: HookedViT) -> HookedViT:
     "Remove the mean over `d_model` from everything that writes to the residual stream (output unchanged)."
+    cfg = self.cfg
+    if not (cfg.final_norm == "tokens" or (cfg.final_norm == "pooled" and cfg.pool in ("cls", "mean"))):
+        raise ValueError(f"center_writing_weights needs a layer norm between the last block and the output, but this model "
+                         f"(final_norm={cfg.final_norm!r}, pool={cfg.pool!r}) reads the raw residual stream; skip it "
+                         "(process_weights(center_writing_weights=False))")
     self.fold_layer_scale()
     def center(t: Tensor, dim: int = -1): t -= t.mean(dim, keepdim=True)
     center(self.patch_embed.weight, 0); center(self.patch_embed.bias)
@@ -298,11 +435,16 @@ def process_weights(self: HookedViT, fold_ln: bool = True, center_writing_weight
 HookedViT.fold_ln, HookedViT.fold_layer_scale, HookedViT.center_writing_weights = fold_ln, fold_layer_scale, center_writing_weights
 HookedViT.fold_value_biases, HookedViT.process_weights = fold_value_biases, process_weights
 
-# %% ../nbs/02_vit.ipynb #3acdaa86
+# %% ../nbs/02_vit.ipynb #2ddd60c2
 def head_directions(self: HookedViT, classes) -> Tensor:
-    "Direction of each class's logit in the normalised final residual stream: `W_head[:, c]` times `ln_final.w`."
-    if self.cfg.head != "classes":
-        raise ValueError(f"head_directions needs a classification head; this model's head is {self.cfg.head!r}")
-    W = self.W_head if self.ln_final.w is None else self.W_head * self.ln_final.w[:, None]
+    "Direction of each class's logit in the normalised final residual stream (or pooled vector): `W_head[:, c]` times the norm's weight."
+    cfg = self.cfg
+    if cfg.head != "classes":
+        raise ValueError(f"head_directions needs a classification head; this model's head is {cfg.head!r}")
+    if cfg.pool == "map" or cfg.head_act != "none" or cfg.final_norm == "none":
+        raise ValueError(f"head_directions needs logits linear in the normalised residual stream; this model has "
+                         f"pool={cfg.pool!r}, head_act={cfg.head_act!r}, final_norm={cfg.final_norm!r}")
+    norm = self.ln_final if self.ln_final is not None else self.fc_norm
+    W = self.W_head if norm.w is None else self.W_head * norm.w[:, None]
     return W[:, torch.as_tensor(classes, device=W.device)].T
 HookedViT.head_directions = head_directions

@@ -1,4 +1,4 @@
-"""`list_models()` and `load_hooked_model(name)`: every model the kit knows by name, starting with the toy ViTs that ship inside the package.
+"""`list_models()` and `load_hooked_model(name)`: every model the kit knows by name (the toy ViTs that ship inside the package, timm, OpenCLIP and Hugging Face models), each loaded as a `HookedViT`.
 
 Docs: https://prisma-nb.github.io/prisma_nb/zoo.registry.html.md"""
 
@@ -6,46 +6,216 @@ Docs: https://prisma-nb.github.io/prisma_nb/zoo.registry.html.md"""
 
 # %% ../../nbs/07_zoo.registry.ipynb #c6ea8391
 from __future__ import annotations
-import difflib, fnmatch
+import difflib, fnmatch, functools
 from pathlib import Path
+from typing import Callable
 import torch
 import prisma_nb
+from ..config import ViTConfig
 from ..vit import HookedViT
 from ..toys.train import load_toy, read_toy_info
+from .compat import import_timm
+from .timm import (TIMM_MODELS, TIMM_ALIASES, timm_family, check_timm_name, check_timm_vit, load_timm, timm_vit_config,
+                                timm_transforms)
+from .hf import HF_ENTRIES, load_hf
+from .open_clip import (OPEN_CLIP_MODELS, open_clip_alias, open_clip_tag_info, create_open_clip_model, load_open_clip,
+                                     open_clip_vit_config, open_clip_transforms)
 
 # %% auto #0
-__all__ = ['TOY_DIR', 'list_models', 'model_info', 'load_hooked_model', 'zoo_table']
+__all__ = ['TOY_DIR', 'SOURCES', 'SUPPORTED_FAMILIES', 'HF_PROCESSORS', 'resolve_model', 'model_config', 'count_parameters',
+           'ModelTable', 'markdown_table', 'model_row', 'list_models', 'model_info', 'HFImageTransform',
+           'hf_transforms', 'model_transforms', 'load_hooked_model', 'zoo_table']
 
 # %% ../../nbs/07_zoo.registry.ipynb #0d46d614
 TOY_DIR = Path(prisma_nb.__file__).resolve().parent / "toys" / "weights"
+SOURCES = ("prisma_nb", "timm", "open_clip", "hf")
+SUPPORTED_FAMILIES = ("toy ViTs (toy/...), timm ViT, DeiT, DINO, DINOv2, MAE, CLIP and SigLIP (timm/<model>), OpenCLIP ViT "
+                      "towers (open_clip/<arch>:<tag>), the Hugging Face models in list_models(source='hf') (hf/<repo>)")
 
 def _toy_names() -> list[str]:
     return sorted(f"toy/{p.name}" for p in TOY_DIR.iterdir() if (p / "config.json").exists()) if TOY_DIR.exists() else []
 
-def list_models(pattern: str = "*") -> list[str]:
-    "Names of the models `load_hooked_model` can load, filtered by a glob `pattern` (e.g. `'toy/*-attn'`)."
-    return [n for n in _toy_names() if fnmatch.fnmatch(n, pattern)]
+@functools.lru_cache(maxsize=1)
+def _entries() -> dict[str, dict]:
+    "Every registered model by name: its family, source and aliases."
+    rows = [dict(name=n, family="toy", source="prisma_nb", aliases=[]) for n in _toy_names()]
+    rows += [dict(name="timm/" + n, family=timm_family(n), source="timm", aliases=[a for a, t in TIMM_ALIASES.items() if t == n])
+             for n in TIMM_MODELS]
+    rows += [dict(name=f"open_clip/{a}:{t}", family="clip", source="open_clip", aliases=[]) for a, t in OPEN_CLIP_MODELS]
+    rows += [dict(e, source="hf", aliases=list(e.get("aliases", []))) for e in HF_ENTRIES]
+    return {r["name"]: r for r in rows}
 
-def _resolve(name: str) -> Path:
-    names = list_models()
-    if name not in names:
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
-        hint = f"did you mean {', '.join(map(repr, close))}?" if close else f"known models: {', '.join(names)}"
-        raise ValueError(f"unknown model {name!r}; {hint}")
-    return TOY_DIR / name.split("/", 1)[1]
+# %% ../../nbs/07_zoo.registry.ipynb #28902f16
+@functools.lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    "Alias → registered name."
+    out = {a: e["name"] for e in _entries().values() for a in e["aliases"]}
+    for arch, tag in OPEN_CLIP_MODELS: out.setdefault(open_clip_alias(arch, tag), f"open_clip/{arch}:{tag}")
+    return out
 
-def model_info(name: str) -> dict:
-    "Metadata of a registered model: its config, training recipe and held-out accuracy."
-    return read_toy_info(_resolve(name))
+def _unknown(name: str) -> ValueError:
+    known = list(_entries()) + list(_aliases())
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    hint = (f"did you mean {', '.join(map(repr, close))}?" if close else
+            f"names start with toy/, timm/, open_clip/ or hf/; supported: {SUPPORTED_FAMILIES}; see list_models()")
+    return ValueError(f"unknown model {name!r}; {hint}")
 
-def load_hooked_model(name: str, checkpoint: int | None = None, device: str | torch.device | None = None,
-                      process_weights: bool = False) -> HookedViT:
-    "Load a registered model as a `HookedViT` in eval mode (at a training `checkpoint` step if given)."
-    model = load_toy(_resolve(name), step=checkpoint)
-    if process_weights: model.process_weights()
-    return model.to(device) if device is not None else model
+def resolve_model(name: str) -> dict:
+    "The registry entry of `name` (or of the model an alias names); any timm or OpenCLIP model resolves by its source name."
+    entries = _entries()
+    if name in entries: return entries[name]
+    prefix, _, rest = name.partition("/")
+    if prefix == "timm" and rest and not rest.startswith("/"):
+        check_timm_name(rest)
+        return dict(name=name, family=timm_family(rest), source="timm", aliases=[])
+    if prefix == "open_clip" and rest:
+        arch, _, tag = rest.partition(":")
+        open_clip_tag_info(arch, tag) if tag else open_clip_transforms(arch)  # either raises a clear error for a bad name
+        return dict(name=name, family="clip", source="open_clip", aliases=[])
+    if name in _aliases(): return entries[_aliases()[name]]
+    raise _unknown(name)
 
 # %% ../../nbs/07_zoo.registry.ipynb #7c9ead63
+def _toy_folder(name: str) -> Path: return TOY_DIR / name.split("/", 1)[1]
+
+def _build_source(entry: dict, pretrained: bool, checkpoint, **kwargs) -> HookedViT:
+    "The entry's model from its source, converted (random weights unless `pretrained` or `checkpoint`)."
+    name, source = entry["name"], entry["source"]
+    spec = name.split("/", 1)[1]
+    if source == "timm": return load_timm(spec, pretrained, checkpoint, **kwargs)
+    if source == "open_clip":
+        arch, _, tag = spec.partition(":")
+        return load_open_clip(arch, tag or None, pretrained, checkpoint, **kwargs)
+    if source == "hf": return load_hf(entry, pretrained, checkpoint=checkpoint, **kwargs)
+    raise ValueError(f"{name!r} has no source to build it from")
+
+@functools.lru_cache(maxsize=None)
+def model_config(name: str) -> ViTConfig:
+    "The `ViTConfig` of a registered model, read from its source without allocating or loading weights."
+    entry = resolve_model(name)
+    if entry["source"] == "prisma_nb": return ViTConfig.from_dict(read_toy_info(_toy_folder(entry["name"]))["config"])
+    spec = entry["name"].split("/", 1)[1]
+    with torch.device("meta"):
+        if entry["source"] == "timm":
+            tm = import_timm().create_model(spec, pretrained=False)
+            check_timm_vit(tm, spec)
+            return timm_vit_config(tm)
+        if entry["source"] == "open_clip":
+            arch, _, tag = spec.partition(":")
+            return open_clip_vit_config(create_open_clip_model(arch, tag or None, pretrained=False, device="meta").visual)
+        return _build_source(entry, pretrained=False, checkpoint=None).cfg
+
+def count_parameters(cfg: ViTConfig) -> int:
+    "Parameters of a `HookedViT` with config `cfg`, counted on the meta device (nothing allocated)."
+    with torch.device("meta"): return sum(p.numel() for p in HookedViT(cfg).parameters())
+
+# %% ../../nbs/07_zoo.registry.ipynb #f375e027
+class ModelTable(list):
+    "Model names (a list of str) that show as a table in notebooks; `.rows` holds one dict of architecture facts per model."
+    @property
+    def rows(self) -> list[dict]: return [model_row(n) for n in self]
+
+    def to_markdown(self) -> str: return markdown_table(self.rows)
+    def _repr_markdown_(self) -> str: return self.to_markdown()
+
+def markdown_table(rows: list[dict]) -> str:
+    "Rows of dicts as a Markdown table; `params` in millions (thousands below a million), tuples as `h×w`."
+    if not rows: return "*no models*"
+    def fmt(k, v):
+        if k == "params": return f"{v / 1e6:,.1f}M" if v >= 1e6 else f"{v / 1e3:,.0f}k"
+        return "×".join(map(str, v)) if isinstance(v, tuple) else str(v)
+    keys = list(rows[0])
+    return "\n".join(["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)] +
+                      ["| " + " | ".join(fmt(k, r[k]) for k in keys) + " |" for r in rows])
+
+def model_row(name: str) -> dict:
+    "One row of the zoo table: name, family, source, image size, patch, frames, layers, width, heads, parameters."
+    entry, cfg = resolve_model(name), model_config(name)
+    side = lambda t: t[0] if t[0] == t[1] else t
+    return dict(name=entry["name"], family=entry["family"], source=entry["source"], image_size=side(cfg.image_size),
+                patch=side(cfg.patch_size), frames=cfg.n_frames or "", layers=cfg.n_layers, width=cfg.d_model,
+                heads=cfg.n_heads, params=count_parameters(cfg))
+
+def list_models(pattern: str = "*",          # glob on the name, e.g. `'timm/*dinov2*'`
+                family: str | None = None,   # only this family, e.g. `'clip'` or `'dinov2'`
+                source: str | None = None,   # only this source: one of `SOURCES`
+               ) -> ModelTable:
+    "The models `load_hooked_model` knows, as a table: name, family, source, image size, patch, frames, layers, width, heads, parameters."
+    if source is not None and source not in SOURCES: raise ValueError(f"source {source!r} is not one of {SOURCES}")
+    return ModelTable(n for n, e in _entries().items() if fnmatch.fnmatch(n, pattern)
+                      and (family is None or e["family"] == family.lower()) and (source is None or e["source"] == source))
+
+def model_info(name: str) -> dict:
+    "Metadata of a registered model: for toy models their training record, for the others the registry entry; always the `ViTConfig` as `config`."
+    entry = resolve_model(name)
+    if entry["source"] == "prisma_nb": return read_toy_info(_toy_folder(entry["name"]))
+    info = dict(entry, config=model_config(entry["name"]).to_dict())
+    if entry["source"] == "hf": info["hf_config"] = entry["config"]  # the transformers config the entry builds from
+    return info
+
+# %% ../../nbs/07_zoo.registry.ipynb #a6988b39
+_IMAGENET = dict(image_mean=(0.485, 0.456, 0.406), image_std=(0.229, 0.224, 0.225))
+HF_PROCESSORS = {  # family -> (transformers image processor class, its settings for image size s), as in the hub repos
+    "clip": ("CLIPImageProcessor", lambda s: dict(size={"shortest_edge": s}, crop_size={"height": s, "width": s})),
+    "vit": ("ViTImageProcessor", lambda s: dict(size={"height": s, "width": s})),
+    "dino": ("ViTImageProcessor", lambda s: dict(size={"height": s, "width": s}, **_IMAGENET)),
+    "dinov2": ("BitImageProcessor", lambda s: dict(size={"shortest_edge": s * 8 // 7}, crop_size={"height": s, "width": s}, **_IMAGENET)),
+    "siglip": ("SiglipImageProcessor", lambda s: dict(size={"height": s, "width": s})),
+    "dinov3": ("DINOv3ViTImageProcessor", lambda s: dict(size={"height": s, "width": s})),
+}
+
+class HFImageTransform:
+    "A transformers image processor as a per-image transform: a PIL image in, a `[3, h, w]` tensor out."
+    def __init__(self, processor): self.processor = processor
+    def __call__(self, image) -> torch.Tensor: return self.processor(images=image, return_tensors="pt")["pixel_values"][0]
+    def __repr__(self) -> str: return f"HFImageTransform({type(self.processor).__name__}, size={dict(self.processor.size)})"
+
+def hf_transforms(entry: dict) -> HFImageTransform | None:
+    "The preprocessing of a Hugging Face entry, built offline; `None` for video models."
+    if entry["family"] not in HF_PROCESSORS: return None
+    from prisma_nb.zoo.compat import import_transformers
+    class_name, settings = HF_PROCESSORS[entry["family"]]
+    size = entry["image_size"] if isinstance(entry["image_size"], int) else entry["image_size"][0]
+    return HFImageTransform(getattr(import_transformers(), class_name)(**settings(size)))
+
+# %% ../../nbs/07_zoo.registry.ipynb #8f26451c
+def model_transforms(name: str) -> Callable | None:
+    "The source's evaluation preprocessing for `name` (PIL image → `[3, h, w]` tensor); `None` for toy and video models."
+    entry = resolve_model(name)
+    spec = entry["name"].split("/", 1)[1]
+    if entry["source"] == "timm": return timm_transforms(spec)
+    if entry["source"] == "open_clip":
+        arch, _, tag = spec.partition(":")
+        return open_clip_transforms(arch, tag or None)
+    if entry["source"] == "hf": return hf_transforms(entry)
+    return None
+
+def load_hooked_model(name: str,                              # a name from `list_models()`, an alias, or any `timm/...` / `open_clip/...` name
+                      pretrained: bool = True,                # the source's trained weights (random weights, real architecture, if False)
+                      checkpoint: str | Path | int | None = None,  # a weights file for the source's loader; for toy models a training step
+                      device: str | torch.device | None = None,
+                      dtype: torch.dtype | None = None,
+                      fold_ln: bool = False,                  # fold each layer norm into the layer reading it
+                      process_weights: bool = False,          # fold layer norms, centre writing weights, fold value biases
+                      **source_kwargs,                        # passed to the source's constructor (e.g. timm's `img_size`)
+                     ) -> HookedViT:
+    "A registered model as a `HookedViT` in eval mode, with the source's preprocessing as `model.transforms`."
+    entry = resolve_model(name)
+    if entry["source"] == "prisma_nb":
+        if source_kwargs: raise TypeError(f"toy models take no source arguments; got {', '.join(source_kwargs)}")
+        if checkpoint is not None and not isinstance(checkpoint, int):
+            raise TypeError(f"for a toy model checkpoint is a training step (an int), got {checkpoint!r}; steps: "
+                            f"{read_toy_info(_toy_folder(entry['name'])).get('checkpoint_steps', [])}")
+        model = load_toy(_toy_folder(entry["name"]), step=checkpoint) if pretrained else HookedViT(model_config(name)).eval()
+    else: model = _build_source(entry, pretrained, checkpoint, **source_kwargs)
+    if process_weights: model.process_weights()
+    elif fold_ln: model.fold_ln()
+    model = model.to(device=device, dtype=dtype) if device is not None or dtype is not None else model
+    model.transforms = model_transforms(entry["name"])
+    model.model_name = entry["name"]
+    return model
+
+# %% ../../nbs/07_zoo.registry.ipynb #ce240b6e
 def zoo_table() -> list[dict]:
     "One row per toy model: name, layers, MLPs, parameters, held-out accuracy, training seconds."
     rows = []

@@ -6,14 +6,18 @@ Docs: https://prisma-nb.github.io/prisma_nb/zoo.timm.html.md"""
 
 # %% ../../nbs/06_zoo.timm.ipynb #d037317f
 from __future__ import annotations
+from typing import Callable
 import torch
 from torch import nn
 from ..config import ViTConfig
 from ..vit import HookedViT
 from .compat import import_timm
+from .weights import check_checkpoint, source_loading, require_cached
 
 # %% auto #0
-__all__ = ['timm_vit_config', 'timm_vit_state_dict', 'from_timm_vit', 'scramble_weights_', 'timm_parity']
+__all__ = ['TIMM_MODELS', 'TIMM_ALIASES', 'SUPPORTED_TIMM', 'timm_vit_config', 'timm_vit_state_dict', 'from_timm_vit',
+           'scramble_weights_', 'timm_parity', 'timm_family', 'check_timm_name', 'create_timm_model', 'check_timm_vit',
+           'load_timm', 'timm_transforms']
 
 # %% ../../nbs/06_zoo.timm.ipynb #cde22160
 def _act_name(act: nn.Module) -> str:
@@ -33,16 +37,25 @@ def timm_vit_config(tm: nn.Module) -> ViTConfig:
     timm = import_timm()
     vt = timm.models.vision_transformer
     if not isinstance(tm, vt.VisionTransformer): raise TypeError(f"expected a timm VisionTransformer, got {type(tm).__name__}")
+    if getattr(tm, "dist_token", None) is not None:
+        raise ValueError("distilled DeiT (a distillation token with its own head, averaged with the class head) does not map "
+                         "onto HookedViT; use a non-distilled DeiT such as deit_base_patch16_224 or deit3_base_patch16_224")
     problems = []
     blk = tm.blocks[0]
     if type(blk) is not vt.Block: problems.append(f"block type {type(blk).__name__} (only the standard pre-norm Block maps)")
     if not isinstance(getattr(blk.attn, "q_norm", nn.Identity()), nn.Identity): problems.append("query/key norms (qk_norm=True)")
     if not isinstance(getattr(blk.attn, "norm", nn.Identity()), nn.Identity): problems.append("a norm inside attention (scale_attn_norm)")
-    if type(getattr(blk, "mlp", None)).__name__ != "Mlp" or not isinstance(getattr(blk.mlp, "norm", nn.Identity()), nn.Identity):
-        problems.append(f"MLP type {type(getattr(blk, 'mlp', None)).__name__} (only the plain two-layer Mlp maps)")
-    if getattr(tm, "attn_pool", None) is not None: problems.append("attention pooling (global_pool='map')")
-    if not isinstance(tm.fc_norm, nn.Identity): problems.append("a norm after pooling (fc_norm); build it with fc_norm=False")
-    if tm.global_pool not in ("token", "avg", ""): problems.append(f"global_pool={tm.global_pool!r}")
+    mlp_kind = type(getattr(blk, "mlp", None)).__name__
+    if mlp_kind not in ("Mlp", "GluMlp", "SwiGLU") or not isinstance(getattr(blk.mlp, "norm", nn.Identity()), nn.Identity):
+        problems.append(f"MLP type {mlp_kind} (the plain two-layer Mlp and the gated GluMlp / SwiGLU map)")
+    elif mlp_kind == "GluMlp" and blk.mlp.chunk_dim != -1: problems.append("a GluMlp gating across channels of another dimension")
+    pool = getattr(tm, "attn_pool", None)
+    if pool is not None and (pool.latent_len != 1 or pool.pos_embed is not None or isinstance(pool.q, nn.Identity)
+                             or not isinstance(pool.q_norm, nn.Identity) or pool.mlp is None or pool.pool != "token"):
+        problems.append("an attention pool other than SigLIP's (one latent query with q projection, no q/k norm or position embedding, an MLP)")
+    if not all(isinstance(m, (nn.Identity, nn.LayerNorm)) for m in (tm.norm, tm.fc_norm)): problems.append("a final norm that is not a LayerNorm")
+    if not isinstance(tm.norm, nn.Identity) and not isinstance(tm.fc_norm, nn.Identity): problems.append("norms both before and after pooling")
+    if tm.global_pool not in ("token", "avg", "map", ""): problems.append(f"global_pool={tm.global_pool!r}")
     if tm.global_pool == "avg" and getattr(tm, "pool_include_prefix", False): problems.append("mean pooling that includes prefix tokens")
     if tm.pos_embed is None: problems.append("no absolute position embedding")
     if not isinstance(tm.patch_embed.norm, nn.Identity): problems.append("a norm in the patch embedding")
@@ -52,13 +65,27 @@ def timm_vit_config(tm: nn.Module) -> ViTConfig:
     ls = not isinstance(blk.ls1, nn.Identity)
     return ViTConfig(d_model=tm.embed_dim, n_layers=len(tm.blocks), n_heads=blk.attn.num_heads,
                      image_size=tm.patch_embed.img_size, patch_size=tm.patch_embed.patch_size, n_channels=tm.patch_embed.proj.in_channels,
-                     d_head=blk.attn.head_dim, d_mlp=blk.mlp.fc1.out_features, act_fn=_act_name(blk.mlp.act), eps=blk.norm1.eps,
+                     d_head=blk.attn.head_dim, d_mlp=blk.mlp.fc2.in_features, gated_mlp=mlp_kind != "Mlp",
+                     act_fn=_act_name(blk.mlp.act), eps=blk.norm1.eps,
                      cls_token=tm.cls_token is not None, n_registers=tm.reg_token.shape[1] if tm.reg_token is not None else 0,
                      ln_pre=not isinstance(tm.norm_pre, nn.Identity), layer_scale=ls,
-                     pool={"token": "cls", "avg": "mean", "": "none"}[tm.global_pool],
+                     pool={"token": "cls", "avg": "mean", "map": "map", "": "none"}[tm.global_pool],
+                     final_norm="pooled" if isinstance(tm.fc_norm, nn.LayerNorm) else "tokens" if isinstance(tm.norm, nn.LayerNorm) else "none",
                      head="classes" if n_classes else "none", n_classes=n_classes)
 
 # %% ../../nbs/06_zoo.timm.ipynb #2d58308f
+def _mlp_inputs(mlp: nn.Module) -> dict[str, torch.Tensor | None]:
+    "`W_in`, `b_in` (and `W_gate`, `b_gate` of a gated MLP) from a timm Mlp, GluMlp or SwiGLU."
+    kind = type(mlp).__name__
+    if kind == "Mlp": return {"W_in": mlp.fc1.weight.T, "b_in": mlp.fc1.bias}
+    if kind == "SwiGLU": gate, value = mlp.fc1_g, mlp.fc1_x
+    else:  # GluMlp: fc1 computes both halves; the activation reads the first, or the last when gate_last
+        halves = mlp.fc1.weight.chunk(2), (mlp.fc1.bias.chunk(2) if mlp.fc1.bias is not None else (None, None))
+        (Wa, Wb), (ba, bb) = halves
+        (Wg, bg), (Wv, bv) = ((Wb, bb), (Wa, ba)) if mlp.gate_last else ((Wa, ba), (Wb, bb))
+        return {"W_gate": Wg.T, "b_gate": bg, "W_in": Wv.T, "b_in": bv}
+    return {"W_gate": gate.weight.T, "b_gate": gate.bias, "W_in": value.weight.T, "b_in": value.bias}
+
 @torch.no_grad()
 def timm_vit_state_dict(tm: nn.Module, model: HookedViT) -> dict[str, torch.Tensor]:
     "State dict for `model` (built from `timm_vit_config(tm)`) holding `tm`'s weights; absent biases become zeros."
@@ -80,11 +107,22 @@ def timm_vit_state_dict(tm: nn.Module, model: HookedViT) -> dict[str, torch.Tens
                    **{p + f"attn.b_{n}": b for n, b in zip("QKV", bias.reshape(3, h, k))},
                    p + "attn.W_O": blk.attn.proj.weight.T.reshape(h, k, d), p + "attn.b_O": blk.attn.proj.bias,
                    p + "ln2.w": blk.norm2.weight, p + "ln2.b": blk.norm2.bias,
-                   p + "mlp.W_in": blk.mlp.fc1.weight.T, p + "mlp.b_in": blk.mlp.fc1.bias,
                    p + "mlp.W_out": blk.mlp.fc2.weight.T, p + "mlp.b_out": blk.mlp.fc2.bias})
+        sd.update({p + "mlp." + n: t for n, t in _mlp_inputs(blk.mlp).items()})
         if cfg.layer_scale: sd.update({p + "ls1": blk.ls1.gamma, p + "ls2": blk.ls2.gamma})
-    norm = tm.norm
-    sd.update({"ln_final.w": norm.weight, "ln_final.b": norm.bias})
+    if cfg.final_norm == "tokens": sd.update({"ln_final.w": tm.norm.weight, "ln_final.b": tm.norm.bias})
+    if cfg.final_norm == "pooled": sd.update({"fc_norm.w": tm.fc_norm.weight, "fc_norm.b": tm.fc_norm.bias})
+    if cfg.pool == "map":
+        pool = tm.attn_pool
+        Wk, Wv = pool.kv.weight.reshape(2, h, k, d).permute(0, 1, 3, 2)
+        bk, bv = (pool.kv.bias if pool.kv.bias is not None else torch.zeros(2 * h * k)).reshape(2, h, k)
+        sd.update({"attn_pool.probe": pool.latent[0, 0], "attn_pool.W_Q": pool.q.weight.reshape(h, k, d).permute(0, 2, 1),
+                   "attn_pool.b_Q": pool.q.bias.reshape(h, k) if pool.q.bias is not None else None,
+                   "attn_pool.W_K": Wk, "attn_pool.W_V": Wv, "attn_pool.b_K": bk, "attn_pool.b_V": bv,
+                   "attn_pool.W_O": pool.proj.weight.T.reshape(h, k, d), "attn_pool.b_O": pool.proj.bias,
+                   "attn_pool.ln.w": pool.norm.weight, "attn_pool.ln.b": pool.norm.bias,
+                   "attn_pool.mlp.W_in": pool.mlp.fc1.weight.T, "attn_pool.mlp.b_in": pool.mlp.fc1.bias,
+                   "attn_pool.mlp.W_out": pool.mlp.fc2.weight.T, "attn_pool.mlp.b_out": pool.mlp.fc2.bias})
     if cfg.head == "classes": sd.update({"W_head": tm.head.weight.T, "b_head": tm.head.bias})
     shapes = {n: p.shape for n, p in model.state_dict().items()}
     return {n: t.detach().clone().contiguous() if t is not None else torch.zeros(shapes[n]) for n, t in sd.items()}
@@ -120,3 +158,87 @@ def timm_parity(tm: nn.Module, images: torch.Tensor) -> dict[str, float]:
     diffs = {f"resid_post {l}": (cache["resid_post", l] - o).abs().max().item() for l, o in enumerate(outs)}
     diffs["logits"] = (logits - ref).abs().max().item()
     return diffs
+
+# %% ../../nbs/06_zoo.timm.ipynb #4b4be950
+TIMM_MODELS = [
+    *(f"vit_{s}_patch{p}_{r}.augreg_in21k_ft_in1k" for s, p, r in [("tiny", 16, 224), ("tiny", 16, 384), ("small", 16, 224),
+      ("small", 16, 384), ("small", 32, 224), ("small", 32, 384), ("base", 16, 384), ("base", 32, 224), ("base", 32, 384),
+      ("large", 16, 224), ("large", 16, 384)]),
+    "vit_base_patch16_224.augreg2_in21k_ft_in1k", "vit_base_patch16_224.augreg_in21k", "vit_base_patch16_224.augreg_in1k",
+    "vit_large_patch32_384.orig_in21k_ft_in1k", "vit_huge_patch14_224.orig_in21k",
+    "deit_tiny_patch16_224.fb_in1k", "deit_small_patch16_224.fb_in1k", "deit_base_patch16_224.fb_in1k", "deit_base_patch16_384.fb_in1k",
+    "deit3_small_patch16_224.fb_in22k_ft_in1k", "deit3_base_patch16_224.fb_in22k_ft_in1k", "deit3_large_patch16_224.fb_in22k_ft_in1k",
+    "vit_small_patch16_224.dino", "vit_base_patch16_224.dino",
+    *(f"vit_{s}_patch14_{r}dinov2.lvd142m" for r in ("", "reg4_") for s in ("small", "base", "large", "giant")),
+    "vit_base_patch32_clip_quickgelu_224.openai", "vit_base_patch16_clip_quickgelu_224.openai",
+    "vit_large_patch14_clip_quickgelu_224.openai", "vit_large_patch14_clip_quickgelu_336.openai",
+    "vit_base_patch32_clip_224.laion2b", "vit_base_patch16_clip_224.laion2b", "vit_large_patch14_clip_224.laion2b",
+    "vit_huge_patch14_clip_224.laion2b", "vit_base_patch16_clip_224.datacompxl", "vit_large_patch14_clip_224.datacompxl",
+    "vit_base_patch16_siglip_gap_224.webli", "vit_base_patch16_siglip_gap_256.webli",
+    "vit_base_patch16_siglip_224.webli", "vit_base_patch16_siglip_256.webli", "vit_base_patch16_siglip_384.webli",
+    "vit_large_patch16_siglip_256.webli", "vit_base_patch16_siglip_224.v2_webli",
+    "vit_medium_patch16_gap_256.sw_in12k_ft_in1k", "vit_little_patch16_reg4_gap_256.sbb_in1k",
+    "vit_betwixt_patch16_reg4_gap_256.sbb_in12k_ft_in1k", "vit_base_patch16_224.mae", "vit_large_patch16_224.mae",
+]
+
+# ViT-Prisma's names for timm models, mapped to the weights timm loads for them by default
+TIMM_ALIASES = {"vit_base_patch16_224": "vit_base_patch16_224.augreg2_in21k_ft_in1k",
+                "vit_base_patch32_224": "vit_base_patch32_224.augreg_in21k_ft_in1k",
+                "vit_large_patch16_224": "vit_large_patch16_224.augreg_in21k_ft_in1k"}
+
+def timm_family(model_name: str) -> str:
+    "The family a timm ViT belongs to, from its name."
+    for key, family in (("dinov2", "dinov2"), (".dino", "dino"), (".mae", "mae"), ("deit", "deit"), ("_clip_", "clip"), ("siglip", "siglip")):
+        if key in model_name: return family
+    return "vit"
+
+# %% ../../nbs/06_zoo.timm.ipynb #352883e4
+SUPPORTED_TIMM = ("ViT (class token or mean pool, fc_norm, registers), DeiT and DeiT III (non-distilled), DINO, DINOv2 (with "
+                  "or without registers), MAE, CLIP and SigLIP image towers built as timm VisionTransformer")
+
+def check_timm_name(model_name: str):
+    "A clear error, with suggestions, if timm does not know `model_name` (an architecture, optionally with a `.tag`)."
+    import difflib
+    timm = import_timm()
+    arch, tag = timm.models.split_model_name_tag(model_name)
+    if not timm.is_model(arch):
+        close = difflib.get_close_matches(arch, timm.list_models(), n=3, cutoff=0.6)
+        raise ValueError(f"timm has no model {arch!r}" + (f"; did you mean {', '.join(map(repr, close))}?" if close else ""))
+    if tag and model_name not in timm.list_pretrained(arch + ".*"):
+        tags = [n.split(".", 1)[1] for n in timm.list_pretrained(arch + ".*")]
+        raise ValueError(f"timm model {arch!r} has no weights tagged {tag!r}; its tags: {', '.join(tags) or 'none'}")
+
+def create_timm_model(model_name: str, pretrained: bool = False, checkpoint: str | None = None, **kwargs) -> nn.Module:
+    "timm's `model_name` in eval mode: random weights, hub weights (`pretrained`), or a local `checkpoint` file."
+    timm = import_timm()
+    check_timm_name(model_name)
+    if checkpoint is not None:
+        path = check_checkpoint(checkpoint)
+        with source_loading(path, f"timm/{model_name}"):
+            tm = timm.create_model(model_name, pretrained=True, pretrained_cfg_overlay=dict(file=str(path)), **kwargs)
+    else:
+        if pretrained:
+            hub_id = timm.models.get_pretrained_cfg(model_name).hf_hub_id
+            if hub_id: require_cached(hub_id.rstrip("/"), f"timm/{model_name}")
+        tm = timm.create_model(model_name, pretrained=pretrained, **kwargs)
+    return tm.eval()
+
+def check_timm_vit(tm: nn.Module, model_name: str):
+    "A clear error if `tm` is not a timm VisionTransformer, naming what the zoo supports."
+    vt = import_timm().models.vision_transformer
+    if not isinstance(tm, vt.VisionTransformer):
+        raise ValueError(f"timm/{model_name} is a {type(tm).__name__}, not a ViT family the zoo converts; supported: {SUPPORTED_TIMM}")
+
+def load_timm(model_name: str, pretrained: bool = True, checkpoint: str | None = None, **kwargs) -> HookedViT:
+    "The timm model `model_name` as a `HookedViT` (kwargs go to `timm.create_model`)."
+    tm = create_timm_model(model_name, pretrained, checkpoint, **kwargs)
+    check_timm_vit(tm, model_name)
+    return from_timm_vit(tm)
+
+# %% ../../nbs/06_zoo.timm.ipynb #44bdb02e
+def timm_transforms(model_name: str) -> Callable:
+    "timm's evaluation transform for `model_name`: a PIL image in, a normalised `[3, h, w]` tensor out."
+    timm = import_timm()
+    check_timm_name(model_name)
+    config = timm.data.resolve_data_config(pretrained_cfg=timm.models.get_pretrained_cfg(model_name).to_dict())
+    return timm.data.create_transform(**config, is_training=False)
