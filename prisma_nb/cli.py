@@ -18,7 +18,7 @@ from .files import check_target
 from .vit import HookedViT
 from .toys.shapes import ShapesWorld, SHAPE_EMOJI
 from .toys.train import TOY_RECIPES, train_zoo
-from .zoo.registry import list_models, load_hooked_model, model_info
+from .zoo.registry import list_models, load_hooked_model, model_info, model_row
 from .viz.report import Report
 from .tour.circuits import circuits_section
 from .tour.sae import sae_section
@@ -220,13 +220,16 @@ def _run_train_toy(args) -> int:
     return 0
 
 def _run_list(args) -> int:
-    names = list_models()
-    if not names: print("no models found: the toy weights are missing from the package", file=sys.stderr)
+    names = list_models(args.pattern)
+    if not names: print(f"no model name matches {args.pattern!r}; `prisma-nb list` shows them all", file=sys.stderr); return 2
     for name in names:
         if not args.long: print(name); continue
-        info = model_info(name)
-        print(f"{name}\t{info['config']['n_layers']} layers\t{'attn-only' if info['config']['attn_only'] else 'mlp'}\t"
-              f"test accuracy {info['test_accuracy']:.4f}")
+        row = model_row(name)
+        size = "x".join(map(str, row["image_size"])) if isinstance(row["image_size"], tuple) else row["image_size"]
+        accuracy = model_info(name).get("test_accuracy") if row["source"] == "prisma_nb" else None
+        print("\t".join([name, row["family"], f"{size}px", f"patch {row['patch']}", f"{row['layers']} layers",
+                         f"d {row['width']}", f"{row['heads']} heads", f"{row['params']:,} params"]
+                        + ([f"test accuracy {accuracy:.4f}"] if accuracy is not None else [])))
     return 0
 
 # %% ../nbs/10_cli.ipynb #1bce06c5
@@ -252,7 +255,9 @@ def _parser() -> argparse.ArgumentParser:
     tt.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     tt.set_defaults(run=_run_train_toy)
     ls = sub.add_parser("list", help="list the models the registry can load")
-    ls.add_argument("-l", "--long", action="store_true", help="with layers and recorded test accuracy")
+    ls.add_argument("pattern", nargs="?", default="*", help="a glob on the names, e.g. 'timm/*dinov2*' (default: all)")
+    ls.add_argument("-l", "--long", action="store_true", help="with family, image size, patch, layers, width, heads, "
+                    "parameters, and the recorded test accuracy of toy models")
     ls.set_defaults(run=_run_list)
     return p
 
