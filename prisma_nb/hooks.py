@@ -273,7 +273,8 @@ def _decompose_resid(self: ActivationCache, layer: int | None = None, mlp_input:
     layer = cfg.n_layers if layer is None else layer
     comps, labels = [], []
     if incl_embeds:
-        if cfg.ln_pre: comps.append(self["resid_pre", 0]); labels.append("embed")
+        if cfg.ln_pre or "hook_pos_embed" not in self.model.hook_dict:  # normed, or rotary positions: one embedding term
+            comps.append(self["resid_pre", 0]); labels.append("embed")
         else: comps += [self["hook_embed"], self["hook_pos_embed"]]; labels += ["embed", "pos_embed"]
     for l in range(layer + (1 if mlp_input and layer < cfg.n_layers else 0)):
         if mode != "mlp": comps.append(self["attn_out", l]); labels.append(f"{l}_attn_out")
@@ -305,11 +306,15 @@ ActivationCache.stack_head_results = _stack_head_results
 
 def _apply_ln_to_stack(self: ActivationCache, residual_stack: Tensor, layer: int | None = None, mlp_input: bool = False,
                        pos_slice=None, batch_slice=None, has_batch_dim: bool = True) -> Tensor:
-    "Center each component and divide by the scale the layer norm used on the full stream (`ln_final` when `layer` is None)."
-    n = self.model.cfg.n_layers
-    if layer is None or layer == n: name = "ln_final.hook_scale"
-    else: name = f"blocks.{layer}.{'ln2' if mlp_input else 'ln1'}.hook_scale"
-    scale = _slice(self[name], pos_slice, -2)
+    "Center each component and divide by the scale the layer norm used on the full stream (the final norm when `layer` is None)."
+    cfg = self.model.cfg
+    if layer is None or layer == cfg.n_layers:
+        if cfg.final_norm == "none": return residual_stack  # nothing normalises the stream the head reads
+        if cfg.final_norm == "pooled":  # fc_norm: one scale per image, taken on the pooled vector; it divides every position
+            scale = self["fc_norm.hook_scale"]
+            if not isinstance(pos_slice, int): scale = scale[..., None, :]
+        else: scale = _slice(self["ln_final.hook_scale"], pos_slice, -2)
+    else: scale = _slice(self[f"blocks.{layer}.{'ln2' if mlp_input else 'ln1'}.hook_scale"], pos_slice, -2)
     if batch_slice is not None:
         scale = scale[batch_slice] if self.has_batch_dim else scale
         if has_batch_dim: residual_stack = residual_stack[:, batch_slice]
@@ -322,7 +327,13 @@ def _logit_attrs(self: ActivationCache, residual_stack: Tensor, classes, incorre
     cfg = self.model.cfg
     if cfg.pool == "cls": pooled = residual_stack[..., 0, :]
     elif cfg.pool == "mean": pooled = residual_stack[..., cfg.n_prefix:, :].mean(-2)
-    else: raise ValueError("logit_attrs needs a pooled model (pool 'cls' or 'mean'); this model has pool='none'")
+    else: raise ValueError(f"logit_attrs needs a model whose head reads a linear pool of the stream (pool 'cls' or 'mean'); "
+                           f"this model has pool={cfg.pool!r}")
+    if has_batch_dim and pooled.dim() >= 2:
+        n = pooled.shape[-2]
+        for what, c in (("classes", classes), ("incorrect_classes", incorrect_classes)):
+            k = 1 if c is None or isinstance(c, int) else torch.as_tensor(c).numel()
+            if k not in (1, n): raise ValueError(f"{what} has {k} entries but the stack holds {n} images; give one class, or one per image")
     directions = self.model.head_directions(classes)
     if incorrect_classes is not None: directions = directions - self.model.head_directions(incorrect_classes)
     return (pooled * directions.to(pooled)).sum(-1)

@@ -11,15 +11,47 @@ __all__ = []
 from .zoo.compat import install_torchvision_fix
 from .hooks import HookPoint, HookedRootModule, ActivationCache, act_name
 from .config import ViTConfig
-from .vit import HookedViT
+from .vit import HookedViT, token_to_frame_row_col, frame_row_col_to_token
 from .toys.shapes import ShapesWorld, SHAPES, SHAPE_EMOJI, COLOURS
+from .data.imagenet import IMAGENET_CLASSES, IMAGENET_EMOJI, imagenet_class_name
+from .data.transforms import get_transforms, sample_photo, to_batch
 from .zoo.registry import list_models, load_hooked_model, model_info
 from .zoo.timm import from_timm_vit
+from .zoo.open_clip import from_open_clip, zero_shot_head
+from .zoo.hf import from_hf
+from .sae.store import cache_activations, ActivationStore, ModelActivationSource
+from .sae.coders import CoderConfig, SparseCoder, load_coder
+from .sae.train import TrainConfig, train_sae, SAETrainer, TrainingDivergedError
+from .sae.eval import evaluate_sae, top_exemplars, pick_features, exemplar_images, plot_exemplars
+from .sae.formats import load_saelens, save_saelens, load_vit_prisma, load_any_coder, push_coder, pull_coder
+from prisma_nb.analysis.patching import (
+    activation_patch, patch_residual_stream, patch_attn_out, patch_mlp_out, patch_head_z, patch_head_out,
+    patch_head_pattern, patch_block_every, patch_head_every, PatchResult, logit_diff, class_prob,
+    cross_entropy_loss)
+from .analysis.circuits import attribution_patch, edge_attribution_patch, find_circuit, Circuit
+from .analysis.ablation import (
+    AblationReference, ablation_hook, ablate_heads, ablate_neurons, ablate_positions)
+from .analysis.dla import (
+    direct_logit_attribution, LogitAttribution, plot_components, plot_heads, plot_head_sources)
+from .analysis.logit_lens import logit_lens, LogitLens, class_emoji, emoji_lens_figure
 from .viz.report import Report
 from .cli import tour
+import prisma_nb.sae.splice  # gives every HookedViT `saes(...)`, `run_with_saes` and `run_with_cache_with_saes`
 
 install_torchvision_fix()
 
-__all__ = ["HookPoint", "HookedRootModule", "ActivationCache", "act_name", "ViTConfig", "HookedViT",
-           "ShapesWorld", "SHAPES", "SHAPE_EMOJI", "COLOURS", "list_models", "load_hooked_model", "model_info",
-           "from_timm_vit", "Report", "tour"]
+__all__ = [
+    "HookPoint", "HookedRootModule", "ActivationCache", "act_name", "ViTConfig", "HookedViT",
+    "token_to_frame_row_col", "frame_row_col_to_token", "ShapesWorld", "SHAPES", "SHAPE_EMOJI", "COLOURS",
+    "IMAGENET_CLASSES", "IMAGENET_EMOJI", "imagenet_class_name", "get_transforms", "sample_photo", "to_batch",
+    "list_models", "load_hooked_model", "model_info", "from_timm_vit", "from_open_clip", "zero_shot_head",
+    "from_hf", "cache_activations", "ActivationStore", "ModelActivationSource", "CoderConfig", "SparseCoder",
+    "load_coder", "TrainConfig", "train_sae", "SAETrainer", "TrainingDivergedError", "evaluate_sae",
+    "top_exemplars", "pick_features", "exemplar_images", "plot_exemplars", "load_saelens", "save_saelens",
+    "load_vit_prisma", "load_any_coder", "push_coder", "pull_coder", "activation_patch",
+    "patch_residual_stream", "patch_attn_out", "patch_mlp_out", "patch_head_z", "patch_head_out",
+    "patch_head_pattern", "patch_block_every", "patch_head_every", "PatchResult", "logit_diff", "class_prob",
+    "cross_entropy_loss", "attribution_patch", "edge_attribution_patch", "find_circuit", "Circuit",
+    "AblationReference", "ablation_hook", "ablate_heads", "ablate_neurons", "ablate_positions",
+    "direct_logit_attribution", "LogitAttribution", "plot_components", "plot_heads", "plot_head_sources",
+    "logit_lens", "LogitLens", "class_emoji", "emoji_lens_figure", "Report", "tour"]
