@@ -460,7 +460,7 @@ def forward(self: SparseCoder, x: Tensor,
         self._check_input(target, "target", self.out_shape)
         inner = (self.hook_sae_acts_pre, self.hook_sae_acts_post, self.hook_sae_recons)
         clean = self._reconstruct(x, hooked=False) if any(h.has_hooks for h in inner) else out
-        out = out + self.hook_sae_error(target - clean)
+        out = out + self.hook_sae_error((target - clean).detach())  # a constant for autograd, as in SAELens
     return self.hook_sae_output(out)
 
 # %% ../../nbs/21_sae.coders.ipynb #20bbb456

@@ -73,7 +73,7 @@ class _Splice:
 
     def with_error(self, out: Tensor, clean: Tensor | None, target: Tensor) -> Tensor:
         "`out` plus the error term `target - clean` (through `hook_sae_error`) when there is one."
-        return out if clean is None else out + self.coder.hook_sae_error(target - clean)
+        return out if clean is None else out + self.coder.hook_sae_error((target - clean).detach())
 
     def sae_hook(self, act: Tensor, hook: HookPoint) -> Tensor:
         x = self.to_coder(act, hook.name, self.cfg.d_in)
