@@ -274,7 +274,7 @@ def push_coder(coder_or_folder,                       # a `SparseCoder`, or a fo
             coder_format(folder)  # refuse a folder that holds no coder before anything is uploaded
         api.create_repo(repo_id, private=private, exist_ok=True)
         info = api.upload_folder(repo_id=repo_id, folder_path=str(folder), path_in_repo=path_in_repo,
-                                 commit_message=commit_message or f"Upload sparse coder with prisma_nb")
+                                 commit_message=commit_message or "Upload sparse coder with prisma_nb")
     return str(getattr(info, "commit_url", info))
 
 def pull_coder(repo_id: str,                      # 'user/name' on the Hub
