@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/sae.coders.html.md"""
 
 # %% ../../nbs/21_sae.coders.ipynb #5a0ec007
 from __future__ import annotations
-import dataclasses, difflib, json, math
+import dataclasses, difflib, json, math, shutil
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
@@ -629,11 +629,16 @@ def save(self: SparseCoder, folder: str | Path) -> Path:
     "Write `weights.safetensors` and `config.json` into `folder` (created if needed), each atomically."
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir(): raise FileExistsError(f"{folder} is a file; a coder is saved into a folder, give a folder path")
+    created = next((p for p in [*reversed(folder.parents), folder] if not p.exists()), None)  # the first folder this call makes
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
     meta = {"format": "prisma_nb.sparse_coder", "format_version": str(CODER_FORMAT_VERSION)}
-    atomic_write(folder / WEIGHTS_FILE, lambda tmp: save_file(tensors, tmp, metadata=meta))
-    self.cfg.save_json(folder / CONFIG_FILE)
+    try:
+        atomic_write(folder / WEIGHTS_FILE, lambda tmp: save_file(tensors, tmp, metadata=meta))
+        self.cfg.save_json(folder / CONFIG_FILE)
+    except BaseException:
+        if created is not None: shutil.rmtree(created, ignore_errors=True)  # a failed save into a new folder leaves no trace
+        raise
     return folder
 
 def _read_weights(path: Path) -> dict[str, Tensor]:

@@ -274,11 +274,15 @@ def write_checkpoint(folder: str | Path,            # the run's checkpoint folde
     name = f"step-{step:08d}"
     tmp = folder / f".{name}.tmp-{os.getpid()}"
     tmp.mkdir()
-    _write_safetensors(tmp / "state.safetensors", tensors)
-    atomic_write_text(tmp / "state.json", json.dumps({"format_version": CHECKPOINT_VERSION, "step": step, **meta}))
-    final = folder / name
-    if final.exists(): shutil.rmtree(final)
-    os.replace(tmp, final)
+    try:
+        _write_safetensors(tmp / "state.safetensors", tensors)
+        atomic_write_text(tmp / "state.json", json.dumps({"format_version": CHECKPOINT_VERSION, "step": step, **meta}))
+        final = folder / name
+        if final.exists(): shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a failed write leaves the checkpoints as they were
+        raise
     atomic_write_text(folder / "latest.json", json.dumps({"step": step, "checkpoint": name}))
     for old in sorted(folder.glob("step-*"))[:-keep]: shutil.rmtree(old, ignore_errors=True)
     return final
