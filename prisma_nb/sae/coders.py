@@ -665,7 +665,8 @@ def load(cls: SparseCoder, folder: str | Path,
         raise ValueError(f"{folder / WEIGHTS_FILE} does not match its {CONFIG_FILE} ({coder.cfg.architecture} {coder.cfg.kind}): "
                          f"missing {missing}, unexpected {extra}; were the two files saved together?")
     wrong = [f"{k}: {tuple(weights[k].shape)} (expected {tuple(v.shape)})" for k, v in expected.items() if weights[k].shape != v.shape]
-    if wrong: raise ValueError(f"{folder / WEIGHTS_FILE} has tensors of the wrong shape for its config: {', '.join(wrong)}")
+    if wrong: raise ValueError(f"{folder / WEIGHTS_FILE} has tensors of the wrong shape for its config: {', '.join(wrong)}; "
+                               f"were {WEIGHTS_FILE} and {CONFIG_FILE} saved together?")
     coder.load_state_dict(weights)
     return coder.to(device).eval() if device is not None else coder.eval()
 

@@ -68,7 +68,8 @@ def class_logits(model, out: Tensor, class_embeddings: Tensor | None = None, log
         return out
     if logit_scale is None: raise ValueError("class_embeddings need logit_scale too (CLIP's exp(logit_scale), about 100)")
     if out.shape[-1] != class_embeddings.shape[-1]:
-        raise ValueError(f"the model outputs {out.shape[-1]}-d embeddings but class_embeddings are {class_embeddings.shape[-1]}-d")
+        raise ValueError(f"the model outputs {out.shape[-1]}-d embeddings but class_embeddings are {class_embeddings.shape[-1]}-d; "
+                         "pass class embeddings made by this model's own text tower (its d_proj)")
     return logit_scale * F.normalize(out, dim=-1) @ F.normalize(class_embeddings.to(out), dim=-1).T
 
 # %% ../../nbs/23_sae.eval.ipynb #cfd1e4c9

@@ -45,7 +45,7 @@ def _read_json(path: Path, what: str) -> dict:
     except json.JSONDecodeError as e: raise ValueError(f"{path} is not valid JSON ({e}); the file is corrupt or truncated") from None
 
 def _read_safetensors(path: Path) -> dict[str, Tensor]:
-    if not path.is_file(): raise FileNotFoundError(f"{path} is missing")
+    if not path.is_file(): raise FileNotFoundError(f"{path} is missing; a SAELens folder holds {SAELENS_CONFIG} and {SAELENS_WEIGHTS}, saved together")
     try: return load_file(path)
     except (SafetensorError, OSError) as e: raise ValueError(f"cannot read {path}: {e}; the file is corrupt or truncated") from None
 
@@ -72,7 +72,8 @@ def _build(fields: dict, weights: dict[str, Tensor], source: Path) -> SparseCode
     if missing: raise ValueError(f"{source} lacks the tensors {missing} a {arch} {fields.get('kind', 'sae')} needs; found {sorted(weights)}")
     expected = coder.state_dict()
     wrong = [f"{k} {tuple(v.shape)} (expected {tuple(expected[k].shape)})" for k, v in state.items() if v.shape != expected[k].shape]
-    if wrong: raise ValueError(f"{source} does not match its config (d_in={fields['d_in']}, d_sae={fields['d_sae']}): {', '.join(wrong)}")
+    if wrong: raise ValueError(f"{source} does not match its config (d_in={fields['d_in']}, d_sae={fields['d_sae']}): {', '.join(wrong)}; "
+                               "were the config and the weights saved together?")
     if fields.get("input_norm") == "layer_norm":
         c = _ln_factor(fields["d_in"])
         state.update(W_enc=state["W_enc"] * c, W_dec=state["W_dec"] / c, b_dec=state["b_dec"] / c)
@@ -140,7 +141,9 @@ def saelens_fields(cfg: dict) -> dict:
                          "(sae.fold_activation_norm_scaling_factor) and save it again, or use 'none' / 'layer_norm'")
     if cfg.get("rescale_acts_by_decoder_norm"):
         raise ValueError("rescale_acts_by_decoder_norm=True has no prisma_nb equivalent; fold the decoder norms in SAELens first")
-    if not meta.get("hook_name"): raise ValueError("the cfg.json names no hook_name (at the top level or under metadata)")
+    if not meta.get("hook_name"):
+        raise ValueError("the cfg.json names no hook_name (at the top level or under metadata); add the hook the SAE reads, "
+                         "e.g. \"hook_name\": \"blocks.9.hook_resid_post\"")
     architecture, kind = _SAELENS_ARCH[arch]
     fields = dict(d_in=cfg["d_in"], d_sae=cfg["d_sae"], architecture=architecture, kind=kind, hook=meta["hook_name"],
                   input_norm=_NORMS[norm], model_name=meta.get("model_name"), metadata={"imported_from": f"saelens:{arch}"})
