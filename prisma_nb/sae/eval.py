@@ -12,6 +12,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.utils.data import Dataset, IterableDataset
 from ..hooks import HookedRootModule
 from .splice import coder_reads, coder_writes
 
@@ -31,13 +32,26 @@ def coder_name(coder) -> str:
     return f"{cfg.architecture}{kind} d_sae={cfg.d_sae}{k}"
 
 # %% ../../nbs/23_sae.eval.ipynb #6d92b324
-def _image_batches(data,                   # ShapesWorld-like dataset, `(images, labels)` tensors, or an iterable of batches
+def _image_and_label(item) -> tuple:
+    "`(image, label)` of a dataset item or a batch: a dict with 'image' (and 'label'), a tuple, or an image tensor (label None)."
+    if isinstance(item, dict): return item["image"], item.get("label")
+    if isinstance(item, (tuple, list)): return item[0], (item[1] if len(item) > 1 else None)
+    return item, None
+
+def _image_batches(data,                   # ShapesWorld-like dataset, a map-style dataset of items, `(images, labels)` tensors, or an iterable of batches
                   n: int | None = None,   # at most this many images
                   batch_size: int = 64):  # images per batch (for a dataset or tensors)
     "Yield `(images, labels)` batches; `labels` is None where the data has none."
     if hasattr(data, "images") and hasattr(data, "__len__"):  # ShapesWorld's fast stacked path
         total = len(data) if n is None else min(n, len(data))
         for start in range(0, total, batch_size): yield data.images(range(start, min(start + batch_size, total)))
+        return
+    if isinstance(data, Dataset) and not isinstance(data, IterableDataset):  # a map-style dataset of single items
+        total = len(data) if n is None else min(n, len(data))
+        for start in range(0, total, batch_size):
+            items = [_image_and_label(data[i]) for i in range(start, min(start + batch_size, total))]
+            labels = [label for _, label in items]
+            yield torch.stack([image for image, _ in items]), (None if None in labels else torch.as_tensor(labels))
         return
     if isinstance(data, Tensor): data = (data, None)
     if isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], Tensor):
@@ -49,9 +63,7 @@ def _image_batches(data,                   # ShapesWorld-like dataset, `(images,
         return
     seen = 0
     for batch in data:
-        if isinstance(batch, dict): images, labels = batch["image"], batch.get("label")
-        elif isinstance(batch, (tuple, list)): images, labels = batch[0], (batch[1] if len(batch) > 1 else None)
-        else: images, labels = batch, None
+        images, labels = _image_and_label(batch)
         labels = None if labels is None else torch.as_tensor(labels)
         if n is not None: images, labels = images[:n - seen], (None if labels is None else labels[:n - seen])
         if len(images): yield images, labels
@@ -219,7 +231,7 @@ def _store_batches(store, coders: list, n: int | None, batch_size: int):
 @torch.no_grad()
 def evaluate_sae(model: HookedRootModule | None,       # the model the coders read (None to score activations from a store only)
                  coders,                                # a sparse coder or a list of them
-                 data,                                  # images (ShapesWorld, `(images, labels)`, batches) or an activation store
+                 data,                                  # images (ShapesWorld, a dataset of items, `(images, labels)`, batches) or an activation store
                  n: int | None = 512,                   # images (or store rows) to evaluate on; None for all
                  batch_size: int = 64,                  # images (or store rows) per batch
                  names: Sequence[str] | None = None,    # a label per coder (default from its config)
@@ -299,7 +311,7 @@ def pick_features(density: Tensor,       # fraction of tokens each feature fires
 @torch.no_grad()
 def top_exemplars(model: HookedRootModule,     # the model the coder reads
                   coder,                       # a sparse coder
-                  data,                        # ShapesWorld-like dataset or `(images, labels)` tensors
+                  data,                        # ShapesWorld-like dataset, a dataset of items, or `(images, labels)` tensors
                   features: Sequence[int],     # which features
                   k: int = 6,                  # images per feature
                   n: int | None = 512,         # search the first n images (None: all)
@@ -335,7 +347,9 @@ def top_exemplars(model: HookedRootModule,     # the model the coder reads
 def exemplar_images(ex: Exemplars, data) -> Tensor:
     "The exemplar images `[features, k, 3, h, w]`, read back from `data`."
     flat = ex.indices.flatten()
-    images = data.images(flat)[0] if hasattr(data, "images") else (data[0] if isinstance(data, tuple) else data)[flat]
+    if hasattr(data, "images"): images = data.images(flat)[0]
+    elif isinstance(data, Dataset): images = torch.stack([_image_and_label(data[int(i)])[0] for i in flat])
+    else: images = (data[0] if isinstance(data, tuple) else data)[flat]
     return images.reshape(*ex.indices.shape, *images.shape[1:])
 
 # %% ../../nbs/23_sae.eval.ipynb #8e4827a2
