@@ -141,14 +141,17 @@ def _run_from(model: HookedViT, resid: Float[Tensor, "batch pos d_model"], layer
     "The model's output when `resid` enters block `layer` (the same steps as `HookedViT.forward` from there)."
     blocks = list(model.blocks[layer:])
     # a CLS-pooled head reads one position of the last block: compute only that one when nothing hooks the rest
-    cls_only = model.cfg.pool == "cls" and blocks and not _hooked(blocks[-1]) and not _hooked(model.ln_final)
+    cls_only = (model.cfg.pool == "cls" and blocks and not _hooked(blocks[-1])
+                and not (model.ln_final is not None and _hooked(model.ln_final)))
     for block in blocks[:-1] if cls_only else blocks: resid = block(resid)
     if cls_only: resid = _cls_block(blocks[-1], resid)
-    x = model.ln_final(resid)
+    x = resid if model.ln_final is None else model.ln_final(resid)
     if model.cfg.pool == "none": return x
     x = model.hook_pooled(model._pool(x))
+    if model.fc_norm is not None: x = model.fc_norm(x)
     if model.cfg.head == "none": return x
-    return model.hook_logits(F.linear(x, model.W_head.T, model.b_head))
+    x = F.linear(x, model.W_head.T, model.b_head)
+    return model.hook_logits(torch.tanh(x) if model.cfg.head_act == "tanh" else x)
 
 def row_bytes(model: HookedViT, n_pos: int) -> int:
     "Rough peak activation bytes of one row of a forward pass without gradients (for chunking)."
