@@ -130,6 +130,9 @@ def _hooked(module) -> bool: return any(isinstance(m, HookPoint) and m.has_hooks
 def _cls_block(block, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch 1 d_model"]:
     "`block(x)` at position 0 only: all a CLS-pooled head reads of the last block."
     q, k, v = block.attn._qkv(block.ln1(x))
+    if block.attn.rotary is not None:  # rotary models (DINOv3, V-JEPA 2) rotate q and k by position, as `Attention.forward` does
+        cos, sin = block.attn.rotary.tables(q)
+        q, k = block.attn.rotary.rotate(q, cos, sin), block.attn.rotary.rotate(k, cos, sin)
     z = F.scaled_dot_product_attention(q[:, :1].transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)).transpose(1, 2)
     attn_out = F.linear(z.flatten(-2), block.attn.W_O.flatten(0, 1).T, block.attn.b_O)
     x = x[:, :1] + (attn_out if block.ls1 is None else attn_out * block.ls1)
