@@ -2,6 +2,7 @@
 import pytest, torch
 from prisma_nb.zoo.registry import list_models, load_hooked_model, model_config, model_row, resolve_model, SOURCES, OPEN_CLIP_MODELS
 from prisma_nb.zoo.open_clip import open_clip_tag_info, load_open_clip
+from prisma_nb.zoo.compat import import_open_clip
 
 def test_every_entry_builds_on_meta():
     zoo = list_models()
@@ -42,8 +43,7 @@ def _scaled_down(name: str) -> dict:
         frames = {k: 4 for k in ("num_frames", "frames_per_clip") if k in config}  # a short clip keeps video attention small
         return dict(num_hidden_layers=1, **frames)
     if source == "open_clip":
-        import open_clip
-        cfg = open_clip.get_model_config(name.split("/", 1)[1].split(":")[0])
+        cfg = import_open_clip().get_model_config(name.split("/", 1)[1].split(":")[0])
         return dict(vision_cfg=cfg["vision_cfg"] | dict(layers=1), text_cfg=cfg["text_cfg"] | dict(layers=1))
     return {}
 
