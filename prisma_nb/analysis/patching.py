@@ -40,8 +40,11 @@ def class_prob(target: int):  # class whose softmax probability is measured
 def cross_entropy_loss(labels: int | Tensor):  # the right class, for every item or one per item
     "Metric: cross-entropy loss of `labels` per batch item (lower means closer to `labels`)."
     def loss(logits):
-        target = torch.as_tensor(labels, device=logits.device).expand(len(logits))
-        return F.cross_entropy(logits, target, reduction="none")
+        target = torch.as_tensor(labels, device=logits.device).reshape(-1)
+        # batched patching stacks one copy of the batch per site, so per-item labels repeat with the copies
+        if len(logits) % len(target):
+            raise ValueError(f"cross_entropy_loss got {len(target)} labels for {len(logits)} logits; pass one label, or one per image")
+        return F.cross_entropy(logits, target.repeat(len(logits) // len(target)), reduction="none")
     return _named(loss, f"loss (label {labels if isinstance(labels, int) else 'per item'})")
 
 def metric_name(metric: Callable) -> str:
