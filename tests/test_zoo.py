@@ -1,7 +1,8 @@
-"The model zoo: every registered model builds (architecture on the meta device by default, scaled-down real builds with --runslow)."
+"The model zoo: every registered model builds (full size on the meta device by default, scaled-down real builds that run with --runslow)."
 import pytest, torch
-from prisma_nb.zoo.registry import list_models, load_hooked_model, model_config, resolve_model, SOURCES, OPEN_CLIP_MODELS
-from prisma_nb.zoo.open_clip import open_clip_tag_info
+from prisma_nb.zoo.registry import list_models, load_hooked_model, model_config, model_row, resolve_model, SOURCES, OPEN_CLIP_MODELS
+from prisma_nb.zoo.open_clip import open_clip_tag_info, load_open_clip
+from prisma_nb.zoo.compat import import_open_clip
 
 def test_every_entry_builds_on_meta():
     zoo = list_models()
@@ -12,6 +13,17 @@ def test_every_entry_builds_on_meta():
     assert len(set(zoo)) == len(zoo)
     for row in rows:
         assert row["params"] > 0 and row["layers"] > 0 and row["width"] % row["heads"] == 0, row
+
+def test_every_entry_builds_full_size_with_random_weights():
+    "Each entry converts from its source built with `pretrained=False` at full size (on the meta device: shapes, no values)."
+    for name in list_models():
+        with torch.device("meta"):
+            if resolve_model(name)["source"] == "open_clip":  # OpenCLIP moves its model to a device itself: name meta
+                arch, _, tag = name.split("/", 1)[1].partition(":")
+                model = load_open_clip(arch, tag or None, pretrained=False, device="meta")
+            else: model = load_hooked_model(name, pretrained=False)
+        assert sum(p.numel() for p in model.parameters()) == model_row(name)["params"], name
+        assert model.cfg == model_config(name), name
 
 def test_aliases_resolve_to_entries():
     for name in list_models():
@@ -31,8 +43,7 @@ def _scaled_down(name: str) -> dict:
         frames = {k: 4 for k in ("num_frames", "frames_per_clip") if k in config}  # a short clip keeps video attention small
         return dict(num_hidden_layers=1, **frames)
     if source == "open_clip":
-        import open_clip
-        cfg = open_clip.get_model_config(name.split("/", 1)[1].split(":")[0])
+        cfg = import_open_clip().get_model_config(name.split("/", 1)[1].split(":")[0])
         return dict(vision_cfg=cfg["vision_cfg"] | dict(layers=1), text_cfg=cfg["text_cfg"] | dict(layers=1))
     return {}
 

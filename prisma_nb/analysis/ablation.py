@@ -1,4 +1,4 @@
-"""Zero, mean and resample ablation of heads, neurons, positions or any selection of a hook's units, as `(hook_name, fn)` pairs that compose with `run_with_hooks`, `model.hooks(...)` and patching.
+"""Zero, mean and resample ablation of heads, neurons, positions, sparse-coder features or any selection of a hook's units, as `(hook_name, fn)` pairs that compose with `run_with_hooks`, `model.hooks(...)` and patching.
 
 Docs: https://prisma-nb.github.io/prisma_nb/analysis.ablation.html.md"""
 
@@ -13,9 +13,11 @@ from jaxtyping import Float
 from pathlib import Path
 from ..hooks import HookedRootModule
 from ..files import atomic_write
+from ..sae.splice import splice_prefix
 
 # %% auto #0
-__all__ = ['Selection', 'ABLATIONS', 'AblationReference', 'ablation_hook', 'ablate_heads', 'ablate_neurons', 'ablate_positions']
+__all__ = ['Selection', 'ABLATIONS', 'AblationReference', 'ablation_hook', 'ablate_heads', 'ablate_neurons', 'ablate_positions',
+           'ablate_features']
 
 # %% ../../nbs/32_analysis.ablation.ipynb #f097ac5f
 class AblationReference:
@@ -191,3 +193,20 @@ def ablate_positions(model,                  # a HookedViT
     "Hooks ablating whole token positions of the residual stream or of one component's output."
     if name not in model.hook_dict: raise model._unknown(name)
     return [ablation_hook(name, (_positions(model, positions),), how, reference, seed)]
+
+# %% ../../nbs/32_analysis.ablation.ipynb #d6d11325
+def ablate_features(model,                  # a HookedViT the coder is spliced into
+                    coder,                  # a sparse coder (SAE, transcoder or crosscoder)
+                    features,               # feature indices (an int or a sequence)
+                    how: str = "zero", reference: AblationReference | None = None,  # with the coder's `hook_sae_acts_post` recorded, spliced
+                    positions=None,         # token positions to ablate (default: all)
+                    seed: int = 0
+                   ) -> list[tuple[str, Callable]]:
+    "Hooks ablating sparse-coder features; they act inside `with model.saes([coder]):`."
+    n = coder.cfg.d_sae
+    features = [features] if isinstance(features, int) else [int(f) for f in torch.as_tensor(features).reshape(-1)]
+    bad = [f for f in features if not -n <= f < n]
+    if bad: raise IndexError(f"features {bad} are out of range: the coder has {n} features (0..{n - 1})")
+    features, pos = [f % n for f in features], _positions(model, positions)
+    return [ablation_hook(f"{splice_prefix(coder)}.hook_sae_acts_post",
+                          (pos, features) if isinstance(pos, slice) else (torch.tensor(pos)[:, None], features), how, reference, seed)]

@@ -113,6 +113,9 @@ def edge_forward(model: HookedViT, graph: EdgeGraph, images: Tensor,
         attn = block.attn
         x = read(list(range(r, r + 3 * n_heads))); inputs.append(x); r += 3 * n_heads
         q, k, v = _qkv_heads(attn, block.ln1(x).unflatten(0, (n_heads, 3)))
+        if attn.rotary is not None:  # rotary models rotate q and k by position, as `Attention.forward` does
+            cos, sin = attn.rotary.tables(q.transpose(1, 2))
+            q, k = (attn.rotary.rotate(t.transpose(1, 2), cos, sin).transpose(1, 2) for t in (q, k))
         z = F.scaled_dot_product_attention(q, k, v)                           # [batch, head, pos, d_head]
         heads = torch.einsum("bhpk,hkd->hbpd", z, attn.W_O)
         bias = attn.b_O

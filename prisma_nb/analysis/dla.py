@@ -38,7 +38,8 @@ def logit_directions(model: HookedViT, classes: Tensor, incorrect_classes: Tenso
                     ) -> tuple[Float[Tensor, "batch d_model"], Float[Tensor, "batch"]]:
     "Per image, the logit's direction in the normalised final stream and its constant term (final norm bias and head bias)."
     W, b_head = model.W_head, model.b_head
-    const = b_head if model.ln_final.b is None else model.ln_final.b @ W + b_head
+    norm = model.ln_final if model.ln_final is not None else model.fc_norm  # on every token, or on the pooled vector
+    const = b_head if norm is None or norm.b is None else norm.b @ W + b_head
     directions, bias = model.head_directions(classes), const[classes]
     if incorrect_classes is not None:
         directions, bias = directions - model.head_directions(incorrect_classes), bias - const[incorrect_classes]
@@ -52,7 +53,8 @@ def dla_hook_names(model: HookedViT) -> list[str]:
     for l in range(cfg.n_layers):
         names += [f"blocks.{l}.attn.hook_v", f"blocks.{l}.attn.hook_pattern", f"blocks.{l}.attn.hook_z"]
         if not cfg.attn_only: names.append(f"blocks.{l}.hook_mlp_out")
-    return names + ["ln_final.hook_scale"] + (["hook_logits"] if cfg.head != "none" else [])
+    scale = {"tokens": ["ln_final.hook_scale"], "pooled": ["fc_norm.hook_scale"]}.get(cfg.final_norm, [])
+    return names + scale + (["hook_logits"] if cfg.head != "none" else [])
 
 def component_outputs(model: HookedViT, cache: ActivationCache, split_embed: bool = True
                      ) -> tuple[Float[Tensor, "component batch pos d_model"], list[str], Float[Tensor, "layer d_model"]]:
@@ -147,7 +149,8 @@ def direct_logit_attribution(model: HookedViT,          # a model with a classif
     incorrect = None if incorrect_classes is None else check_classes(model, incorrect_classes, batch, "incorrect_classes")
     directions, const = logit_directions(model, classes, incorrect)
     stack, labels, attn_biases = component_outputs(model, cache, split_embed)
-    scale = cache["ln_final.hook_scale"]                           # [batch, pos, 1], frozen from this run
+    # the final norm's scale, frozen from this run: per token `[batch, pos, 1]`, or the pooled vector's `[batch, 1, 1]`
+    scale = cache["ln_final.hook_scale"] if cfg.final_norm == "tokens" else cache["fc_norm.hook_scale"][:, None]
     weights = _pool_weights(model, stack.shape[-2], stack.device)  # [pos]
     read = directions[:, None, :] * (weights[:, None] / scale)     # [batch, pos, d_model]: how each position's stream reaches the logit
     center = lambda x: x - x.mean(-1, keepdim=True)                # the norm centres before it scales

@@ -96,9 +96,12 @@ def logit_lens(model: HookedViT,                        # a model with a head ('
     if (images is None) == (cache is None): raise ValueError("pass images or a cache from model.run_with_cache(images)")
     if cache is None: _, cache = model.run_with_cache(images, names_filter=lambda n: n.endswith(("hook_resid_pre", f"{cfg.n_layers - 1}.hook_resid_post")))
     resid, labels = cache.accumulated_resid(return_labels=True)   # [layer, batch, pos, d_model]
-    normed = model.ln_final(resid)
-    pooled = normed[..., 0, :] if cfg.pool == "cls" else normed[..., cfg.n_prefix:, :].mean(-2)
-    head = lambda x: F.linear(x, model.W_head.T, model.b_head)
+    normed = resid if model.ln_final is None else model.ln_final(resid)
+    pooled = model._pool(normed.flatten(0, 1)).unflatten(0, normed.shape[:2])  # as the model pools: CLS, mean or attention pool
+    def head(x):  # the steps of `HookedViT.forward` after pooling, applied to any vector of the stream
+        if model.fc_norm is not None: x = model.fc_norm(x)
+        x = F.linear(x, model.W_head.T, model.b_head)
+        return torch.tanh(x) if cfg.head_act == "tanh" else x
     if cfg.head == "classes": logits, pooled_logits = head(normed), head(pooled)
     else:
         ce = class_embeddings.to(normed)

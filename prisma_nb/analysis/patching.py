@@ -40,8 +40,11 @@ def class_prob(target: int):  # class whose softmax probability is measured
 def cross_entropy_loss(labels: int | Tensor):  # the right class, for every item or one per item
     "Metric: cross-entropy loss of `labels` per batch item (lower means closer to `labels`)."
     def loss(logits):
-        target = torch.as_tensor(labels, device=logits.device).expand(len(logits))
-        return F.cross_entropy(logits, target, reduction="none")
+        target = torch.as_tensor(labels, device=logits.device).reshape(-1)
+        # batched patching stacks one copy of the batch per site, so per-item labels repeat with the copies
+        if len(logits) % len(target):
+            raise ValueError(f"cross_entropy_loss got {len(target)} labels for {len(logits)} logits; pass one label, or one per image")
+        return F.cross_entropy(logits, target.repeat(len(logits) // len(target)), reduction="none")
     return _named(loss, f"loss (label {labels if isinstance(labels, int) else 'per item'})")
 
 def metric_name(metric: Callable) -> str:
@@ -130,6 +133,9 @@ def _hooked(module) -> bool: return any(isinstance(m, HookPoint) and m.has_hooks
 def _cls_block(block, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch 1 d_model"]:
     "`block(x)` at position 0 only: all a CLS-pooled head reads of the last block."
     q, k, v = block.attn._qkv(block.ln1(x))
+    if block.attn.rotary is not None:  # rotary models (DINOv3, V-JEPA 2) rotate q and k by position, as `Attention.forward` does
+        cos, sin = block.attn.rotary.tables(q)
+        q, k = block.attn.rotary.rotate(q, cos, sin), block.attn.rotary.rotate(k, cos, sin)
     z = F.scaled_dot_product_attention(q[:, :1].transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)).transpose(1, 2)
     attn_out = F.linear(z.flatten(-2), block.attn.W_O.flatten(0, 1).T, block.attn.b_O)
     x = x[:, :1] + (attn_out if block.ls1 is None else attn_out * block.ls1)
@@ -141,14 +147,17 @@ def _run_from(model: HookedViT, resid: Float[Tensor, "batch pos d_model"], layer
     "The model's output when `resid` enters block `layer` (the same steps as `HookedViT.forward` from there)."
     blocks = list(model.blocks[layer:])
     # a CLS-pooled head reads one position of the last block: compute only that one when nothing hooks the rest
-    cls_only = model.cfg.pool == "cls" and blocks and not _hooked(blocks[-1]) and not _hooked(model.ln_final)
+    cls_only = (model.cfg.pool == "cls" and blocks and not _hooked(blocks[-1])
+                and not (model.ln_final is not None and _hooked(model.ln_final)))
     for block in blocks[:-1] if cls_only else blocks: resid = block(resid)
     if cls_only: resid = _cls_block(blocks[-1], resid)
-    x = model.ln_final(resid)
+    x = resid if model.ln_final is None else model.ln_final(resid)
     if model.cfg.pool == "none": return x
     x = model.hook_pooled(model._pool(x))
+    if model.fc_norm is not None: x = model.fc_norm(x)
     if model.cfg.head == "none": return x
-    return model.hook_logits(F.linear(x, model.W_head.T, model.b_head))
+    x = F.linear(x, model.W_head.T, model.b_head)
+    return model.hook_logits(torch.tanh(x) if model.cfg.head_act == "tanh" else x)
 
 def row_bytes(model: HookedViT, n_pos: int) -> int:
     "Rough peak activation bytes of one row of a forward pass without gradients (for chunking)."

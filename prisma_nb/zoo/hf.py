@@ -353,6 +353,19 @@ def hf_entry(name: str) -> dict:
     raise ValueError(f"unknown Hugging Face model {name!r}" + (f"; did you mean {', '.join(map(repr, close))}?" if close else
                      "; list them with [e['name'] for e in HF_ENTRIES]"))
 
+def _check_loading_info(info: dict, source, name: str, limit: int = 8):
+    "Refuse a `from_pretrained` load that left weights at random values (missing keys) or skipped mismatched shapes."
+    missing, mismatched = list(info.get("missing_keys") or ()), list(info.get("mismatched_keys") or ())
+    if not (missing or mismatched): return
+    show = lambda keys: ", ".join(map(str, keys[:limit])) + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+    unexpected = sorted(info.get("unexpected_keys") or ())
+    raise ValueError(f"checkpoint {str(source)!r} does not fit {name}: "
+                     + (f"missing keys ({len(missing)}): {show(sorted(missing))}; " if missing else "")
+                     + (f"shape mismatches ({len(mismatched)}): {show(mismatched)}; " if mismatched else "")
+                     + (f"unexpected keys ({len(unexpected)}): {show(unexpected)}; " if unexpected else "")
+                     + "transformers would have left those weights random. Is it a checkpoint of another architecture? "
+                     "Pick the model name it was saved as")
+
 def hf_source_model(entry: dict | str,                 # an `HF_ENTRIES` entry or its name
                     pretrained: bool = False,          # load the weights (from `checkpoint` or the hub) instead of random ones
                     checkpoint: str | None = None,     # a local folder written by `save_pretrained` (implies pretrained)
@@ -366,7 +379,9 @@ def hf_source_model(entry: dict | str,                 # an `HF_ENTRIES` entry o
         if config_overrides: raise ValueError(f"config overrides {sorted(config_overrides)} only apply to random weights (pretrained=False)")
         source = checkpoint if checkpoint is not None else entry["repo_id"]
         if checkpoint is None: require_cached(entry["repo_id"], entry["name"])
-        with source_loading(source, entry["name"]): model = model_class.from_pretrained(source, **entry["model_kwargs"])
+        with source_loading(source, entry["name"]):
+            model, info = model_class.from_pretrained(source, output_loading_info=True, **entry["model_kwargs"])
+        _check_loading_info(info, source, entry["name"])
     else:
         config = getattr(tr, entry["config_class"])(**{**entry["config"], **config_overrides})
         model = model_class(config, **entry["model_kwargs"])

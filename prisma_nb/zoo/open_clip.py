@@ -88,16 +88,23 @@ def from_open_clip(model: nn.Module) -> HookedViT:
 
 # %% ../../nbs/06b_zoo.open_clip.ipynb #16d6fa3f
 def open_clip_parity(model: nn.Module, images: Tensor) -> dict[str, float]:
-    "Max abs difference of the image embedding and of each block's output between OpenCLIP and the conversion."
+    "Max abs difference of the image embedding, of each block's output and of each attention pattern between OpenCLIP and the conversion."
     visual = getattr(model, "visual", model)
-    hooked, outs = from_open_clip(visual), []
-    handles = [b.register_forward_hook(lambda m, i, o: outs.append(o)) for b in visual.transformer.resblocks]
+    hooked, outs, patterns = from_open_clip(visual), [], []
+    def pattern(attn, args, kwargs, out):  # OpenCLIP asks its nn.MultiheadAttention for no weights; ask it again, per head
+        kwargs = kwargs | dict(need_weights=True, average_attn_weights=False)
+        patterns.append(attn.forward(*args, **kwargs)[1])  # `forward`, not the call: that would run this hook again
+    blocks = visual.transformer.resblocks
+    handles = [b.register_forward_hook(lambda m, i, o: outs.append(o)) for b in blocks]
+    handles += [b.attn.register_forward_hook(pattern, with_kwargs=True) for b in blocks]
     try:
         with torch.no_grad(): ref = visual(images)
     finally:
         for hd in handles: hd.remove()
-    with torch.no_grad(): emb, cache = hooked.run_with_cache(images, names_filter=lambda n: n.endswith("hook_resid_post"))
+    with torch.no_grad():
+        emb, cache = hooked.run_with_cache(images, names_filter=lambda n: n.endswith(("hook_resid_post", "hook_pattern")))
     diffs = {f"resid_post {l}": (cache["resid_post", l] - o).abs().max().item() for l, o in enumerate(outs)}
+    diffs |= {f"pattern {l}": (cache["pattern", l] - p).abs().max().item() for l, p in enumerate(patterns)}
     diffs["embedding"] = (emb - ref).abs().max().item()
     return diffs
 

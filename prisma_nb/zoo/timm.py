@@ -146,16 +146,23 @@ def scramble_weights_(model: nn.Module, seed: int = 0, std: float = 0.3) -> nn.M
     return model
 
 def timm_parity(tm: nn.Module, images: torch.Tensor) -> dict[str, float]:
-    "Max abs difference of the logits and of each block's output between timm and the conversion."
+    "Max abs difference of the logits, of each block's output and of each attention pattern between timm and the conversion."
     hooked = from_timm_vit(tm)
-    outs = []
+    outs, patterns = [], []
+    # timm's unfused attention path passes the softmaxed pattern `[batch, head, query, key]` through `attn_drop`
+    fused = [b.attn.fused_attn for b in tm.blocks]
     handles = [b.register_forward_hook(lambda m, i, o: outs.append(o)) for b in tm.blocks]
+    handles += [b.attn.attn_drop.register_forward_hook(lambda m, i, o: patterns.append(o)) for b in tm.blocks]
     try:
+        for b in tm.blocks: b.attn.fused_attn = False
         with torch.no_grad(): ref = tm(images)
     finally:
         for hd in handles: hd.remove()
-    with torch.no_grad(): logits, cache = hooked.run_with_cache(images, names_filter=lambda n: n.endswith("hook_resid_post"))
+        for b, f in zip(tm.blocks, fused): b.attn.fused_attn = f
+    with torch.no_grad():
+        logits, cache = hooked.run_with_cache(images, names_filter=lambda n: n.endswith(("hook_resid_post", "hook_pattern")))
     diffs = {f"resid_post {l}": (cache["resid_post", l] - o).abs().max().item() for l, o in enumerate(outs)}
+    diffs |= {f"pattern {l}": (cache["pattern", l] - p).abs().max().item() for l, p in enumerate(patterns)}
     diffs["logits"] = (logits - ref).abs().max().item()
     return diffs
 
