@@ -30,7 +30,7 @@ from prisma_nb.analysis.patching import (
     cross_entropy_loss)
 from .analysis.circuits import attribution_patch, edge_attribution_patch, find_circuit, Circuit
 from .analysis.ablation import (
-    AblationReference, ablation_hook, ablate_heads, ablate_neurons, ablate_positions)
+    AblationReference, ablation_hook, ablate_heads, ablate_neurons, ablate_positions, ablate_features)
 from .analysis.dla import (
     direct_logit_attribution, LogitAttribution, plot_components, plot_heads, plot_head_sources)
 from .analysis.logit_lens import logit_lens, LogitLens, class_emoji, emoji_lens_figure
@@ -52,6 +52,6 @@ __all__ = [
     "patch_residual_stream", "patch_attn_out", "patch_mlp_out", "patch_head_z", "patch_head_out",
     "patch_head_pattern", "patch_block_every", "patch_head_every", "PatchResult", "logit_diff", "class_prob",
     "cross_entropy_loss", "attribution_patch", "edge_attribution_patch", "find_circuit", "Circuit",
-    "AblationReference", "ablation_hook", "ablate_heads", "ablate_neurons", "ablate_positions",
+    "AblationReference", "ablation_hook", "ablate_heads", "ablate_neurons", "ablate_positions", "ablate_features",
     "direct_logit_attribution", "LogitAttribution", "plot_components", "plot_heads", "plot_head_sources",
     "logit_lens", "LogitLens", "class_emoji", "emoji_lens_figure", "Report", "tour"]
