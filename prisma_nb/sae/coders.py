@@ -483,9 +483,8 @@ class SparseReLUFn(torch.autograd.Function):
         grad_x = grad_W = grad_b = grad_dec = None
         if not ctx.sparse:
             x, W, W_dec, acts = ctx.saved_tensors
-            g = torch.zeros_like(acts) if g_acts is None else g_acts.clone()
-            if g_product is not None: g = g.addmm_(g_product, W_dec.t())
-            g = g * (acts > 0)
+            g = g_product @ W_dec.t() if g_acts is None else torch.addmm(g_acts, g_product, W_dec.t()) if g_product is not None else g_acts
+            g = torch.zeros_like(acts) if g is None else torch.ops.aten.threshold_backward(g, acts, 0)  # ReLU's own backward
             if g_pre is not None: g = g + g_pre
             if need_dec and g_product is not None: grad_dec = acts.t() @ g_product
         else:
