@@ -22,7 +22,8 @@ from ..files import atomic_write, atomic_write_text
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
            'K_ARCHITECTURES', 'SPARSE_DECODE_MIN_RATIO', 'SPARSE_RELU_MAX_DENSITY', 'WEIGHTS_FILE', 'CONFIG_FILE',
-           'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'batch_top_values', 'SparseReLUFn', 'load_coder']
+           'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'batch_top_values', 'ReLUProduct', 'SparseReLUFn',
+           'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated", "matryoshka")
@@ -376,16 +377,20 @@ def _pre_activations(self: SparseCoder, x: Tensor) -> tuple[Tensor, Tensor | Non
     return torch.addmm(shift + self.b_enc, x.reshape(-1, x.shape[-1]), W).reshape(*x.shape[:-1], -1), None
 
 @patch
-def _features(self: SparseCoder, x: Tensor, hooked: bool = True, decoding: bool = False) -> tuple[Tensor, Tensor, Tensor | None, tuple | Tensor | None]:
+def _features(self: SparseCoder, x: Tensor, hooked: bool = True, decoding: bool = False) -> tuple[Tensor, Tensor, Tensor | None, tuple | ReLUProduct | None]:
     """(pre-activations, features, gate pre-activations or None, TopK (values, indices) or None) of a flat, normalised input;
-    when `decoding` and a ReLU coder runs sparsely, the last is the product `features @ W_dec`, computed from the active features."""
+    when `decoding` and a ReLU coder runs sparsely, the last is a `ReLUProduct`, computed from the active features."""
     hook = (lambda point, t: point(t)) if hooked else (lambda point, t: t)
     if decoding and self._uses_sparse_relu(hooked):
-        rows = x.reshape(-1, x.shape[-1])
-        max_density = 1.0 if self.cfg.decode_mode == "sparse" else SPARSE_RELU_MAX_DENSITY
-        pre, acts, product = SparseReLUFn.apply(rows, self.W_enc_flat, self._input_shift() + self.b_enc, self.W_dec_flat, max_density)
+        rows, W, bias = x.reshape(-1, x.shape[-1]), self.W_enc_flat, self._input_shift() + self.b_enc
+        pre = torch.addmm(bias, rows, W)
+        acts = F.relu(pre)                           # the dense path's graph, used when the batch is too dense
         lead = x.shape[:-1]
-        return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, product.reshape(*lead, -1)
+        sample = acts[::max(1, len(acts) // 256)]   # the density of ~256 rows picks the path (counting all costs a product's tenth)
+        if self.cfg.decode_mode == "sparse" or int(torch.count_nonzero(sample)) <= SPARSE_RELU_MAX_DENSITY * sample.numel():
+            pre, acts, product, values, cols = SparseReLUFn.apply(rows, W, bias, self.W_dec_flat, pre.detach(), acts.detach())
+            return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, ReLUProduct(product.reshape(*lead, -1), values, cols)
+        return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, None
     pre, gate = self._pre_activations(x)
     pre = hook(self.hook_sae_acts_pre, pre)
     acts, top = self._activate(pre, gate)
@@ -437,7 +442,7 @@ def _uses_sparse_relu(self: SparseCoder, hooked: bool) -> bool:
 @patch
 def _decode_flat(self: SparseCoder, acts: Tensor, top: tuple | None, x: Tensor) -> Tensor:
     "Flat reconstruction (plus the skip connection) of flat features; from the active ones when `top` holds TopK's or the ReLU product."
-    if isinstance(top, Tensor): out = top + self.b_dec.reshape(-1)
+    if isinstance(top, ReLUProduct): out = top.product + self.b_dec.reshape(-1)
     elif top is not None and self._uses_sparse_decode(): out = self.decode_sparse(*top)
     else: out = acts @ self.W_dec_flat + self.b_dec.reshape(-1)
     return out + x @ self.W_skip if self.cfg.skip_connection else out
@@ -457,58 +462,53 @@ def _bags(rows: Tensor, cols: Tensor, n_bags: int) -> tuple[Tensor, Tensor, Tens
     counts = torch.bincount(cols, minlength=n_bags)
     return order, counts.cumsum(0) - counts, counts
 
+@dataclasses.dataclass
+class ReLUProduct:
+    "What `SparseReLUFn` adds to a ReLU coder's features: `product = acts @ W_dec`, the active `values` and their feature indices `cols`."
+    product: Tensor
+    values: Tensor
+    cols: Tensor
+
 class SparseReLUFn(torch.autograd.Function):
-    "`pre = x W + b`, `acts = ReLU(pre)`, `product = acts W_dec`; sparse when few features fire, with the exact gradients."
+    """Given `pre = x W + b` and `acts = ReLU(pre)`: (pre, acts, the product `acts W_dec`, the active values in row-major
+    order, their feature indices), computed from the active features, with the exact sparse gradients."""
     @staticmethod
-    def forward(ctx, x, W, bias, W_dec, max_density: float):
-        pre = torch.addmm(bias, x, W)
-        acts = F.relu(pre)
-        n_active = int(torch.count_nonzero(acts))
-        ctx.sparse = n_active <= max_density * acts.numel()
+    def forward(ctx, x, W, bias, W_dec, pre, acts):
         ctx.set_materialize_grads(False)
-        if not ctx.sparse:
-            ctx.save_for_backward(x, W, W_dec, acts)
-            return pre, acts, acts @ W_dec
         rows, cols = acts.nonzero(as_tuple=True)           # row-major: the CSR order
         values = acts[rows, cols]
         crow = torch.zeros(len(x) + 1, dtype=torch.int64, device=x.device)
         crow[1:] = torch.bincount(rows, minlength=len(x)).cumsum(0)
-        product = torch.sparse.mm(_csr(crow, cols, values, acts.shape), W_dec) if n_active else acts.new_zeros(len(x), W_dec.shape[1])
+        product = torch.sparse.mm(_csr(crow, cols, values, acts.shape), W_dec) if len(values) else acts.new_zeros(len(x), W_dec.shape[1])
         ctx.save_for_backward(x, W, W_dec, rows, cols, values, crow)
-        return pre, acts, product
+        ctx.mark_non_differentiable(cols)
+        return pre, acts, product, values.clone(), cols  # autograd returns the inputs as views that carry this backward
 
     @staticmethod
-    def backward(ctx, g_pre, g_acts, g_product):
-        need_x, need_W, need_b, need_dec, _ = ctx.needs_input_grad
+    def backward(ctx, g_pre, g_acts, g_product, g_active, _):
+        need_x, need_W, need_b, need_dec = ctx.needs_input_grad[:4]
         grad_x = grad_W = grad_b = grad_dec = None
-        if not ctx.sparse:
-            x, W, W_dec, acts = ctx.saved_tensors
-            g = g_product @ W_dec.t() if g_acts is None else torch.addmm(g_acts, g_product, W_dec.t()) if g_product is not None else g_acts
-            g = torch.zeros_like(acts) if g is None else torch.ops.aten.threshold_backward(g, acts, 0)  # ReLU's own backward
-            if g_pre is not None: g = g + g_pre
-            if need_dec and g_product is not None: grad_dec = acts.t() @ g_product
+        x, W, W_dec, rows, cols, values, crow = ctx.saved_tensors
+        shape = (len(x), W.shape[1])
+        g_values = values.new_zeros(values.shape)    # gradient of the active pre-activations (ReLU passes it there only)
+        if len(values) and g_product is not None:
+            g_values = torch.sparse.sampled_addmm(_csr(crow, cols, g_values, shape), g_product, W_dec.t(), beta=0.0).values()
+        if g_acts is not None: g_values = g_values + g_acts[rows, cols]
+        if g_active is not None: g_values = g_values + g_active
+        order, offsets, _ = _bags(rows, cols, shape[1])
+        if need_dec:
+            grad_dec = (torch.zeros_like(W_dec) if g_product is None else
+                        F.embedding_bag(rows[order], g_product, offsets, mode="sum", per_sample_weights=values[order]))
+        if g_pre is not None:                        # a loss on the pre-activations too (ghost grads): dense from here
+            g = g_pre.clone().index_put_((rows, cols), g_values, accumulate=True)
+            if need_W: grad_W = x.t() @ g
+            if need_b: grad_b = g.sum(0)
+            if need_x: grad_x = g @ W.t()
         else:
-            x, W, W_dec, rows, cols, values, crow = ctx.saved_tensors
-            shape = (len(x), W.shape[1])
-            g_values = values.new_zeros(values.shape)    # gradient of the active pre-activations (ReLU passes it there only)
-            if len(values) and g_product is not None:
-                g_values = torch.sparse.sampled_addmm(_csr(crow, cols, g_values, shape), g_product, W_dec.t(), beta=0.0).values()
-            if g_acts is not None: g_values = g_values + g_acts[rows, cols]
-            order, offsets, _ = _bags(rows, cols, shape[1])
-            if need_dec:
-                grad_dec = (torch.zeros_like(W_dec) if g_product is None else
-                            F.embedding_bag(rows[order], g_product, offsets, mode="sum", per_sample_weights=values[order]))
-            if g_pre is not None:                        # a loss on the pre-activations too (ghost grads): dense from here
-                g = g_pre.clone().index_put_((rows, cols), g_values, accumulate=True)
-            else:
-                if need_W: grad_W = F.embedding_bag(rows[order], x, offsets, mode="sum", per_sample_weights=g_values[order]).t()
-                if need_b: grad_b = torch.zeros(shape[1], dtype=x.dtype, device=x.device).index_add_(0, cols, g_values)
-                if need_x: grad_x = torch.sparse.mm(_csr(crow, cols, g_values, shape), W.t())
-                return grad_x, grad_W, grad_b, grad_dec, None
-        if need_W: grad_W = x.t() @ g
-        if need_b: grad_b = g.sum(0)
-        if need_x: grad_x = g @ W.t()
-        return grad_x, grad_W, grad_b, grad_dec, None
+            if need_W: grad_W = F.embedding_bag(rows[order], x, offsets, mode="sum", per_sample_weights=g_values[order]).t()
+            if need_b: grad_b = torch.zeros(shape[1], dtype=x.dtype, device=x.device).index_add_(0, cols, g_values)
+            if need_x: grad_x = torch.sparse.mm(_csr(crow, cols, g_values, shape), W.t())
+        return grad_x, grad_W, grad_b, grad_dec, None, None
 
 # %% ../../nbs/21_sae.coders.ipynb #729596c3
 @patch
@@ -616,7 +616,11 @@ def loss(self: SparseCoder, x: Tensor,
     zero = recon.new_zeros(())
     l0 = (top[0] if isinstance(top, tuple) else acts).detach().gt(0).sum(-1).to(recon.dtype).mean()
     sparsity, aux, fit = l0.detach(), zero, mse
-    if c.architecture == "relu": sparsity = (acts * self._l1_weights()).sum(-1).mean()
+    if isinstance(top, ReLUProduct):                # from the active features only: the same sums, without the zeros
+        l0 = recon.new_tensor(len(top.values) / max(recon.numel() // recon.shape[-1], 1))
+        w = self._l1_weights()
+        sparsity = (top.values * (w[top.cols] if isinstance(w, Tensor) else w)).sum() / max(recon.numel() // recon.shape[-1], 1)
+    elif c.architecture == "relu": sparsity = (acts * self._l1_weights()).sum(-1).mean()
     elif c.architecture == "jumprelu": sparsity = StepFn.apply(pre, self.log_threshold.exp(), c.jumprelu_bandwidth).sum(-1).mean()
     elif c.architecture == "gated":
         sparsity = (F.relu(gate) * self._l1_weights()).sum(-1).mean()
