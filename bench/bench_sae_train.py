@@ -4,16 +4,23 @@ Both trainers see the same pre-generated batches (random sparse combinations of 
 can fall), with the same batch size, steps, learning rate and sparsity settings, single-threaded. Throughput is
 4096 tokens over the median step time (each trainer's own loop, timed between batch requests), which shrugs off bursts
 of load on a shared machine; the whole-run ratio (setup included) is printed beside it. Final quality is the MSE and
-L0 of each trained SAE on a held-out batch. Run:
+L0 of each trained SAE on a held-out batch.
+
+Two kinds of ReLU-L1 rows. "init" rows train from each trainer's own initialisation: there ~60% of the ReLU codes
+are non-zero, so both trainers do the same five dense products a step. "steady" rows measure the regime of real
+training, where ReLU-L1 codes are sparse: both trainers start from the SAME weights, a kaiming-uniform dictionary
+(unit decoder rows, encoder = decoder transposed, b_dec = 0) whose encoder bias puts each feature's threshold at the
+98th percentile of its pre-activations on the first batch, so ~2% of the features fire (L0 ≈ 0.02·d_sae); they then
+train the same steps on the same batches. TopK rows train from initialisation (always k active). Run:
 
     OMP_NUM_THREADS=1 python bench/bench_sae_train.py [--quick]
 
 SAELens is needed only here (`pip install -c constraints.txt sae-lens`); it is not a dependency of prisma_nb.
 """
-import argparse, os, time
+import argparse, dataclasses, os, time
 import torch
 from prisma_nb.zoo.compat import import_transformers
-from prisma_nb.sae.coders import CoderConfig
+from prisma_nb.sae.coders import CoderConfig, SparseCoder
 from prisma_nb.sae.train import TrainConfig, train_sae
 
 HOOK = "blocks.0.hook_resid_post"
@@ -62,13 +69,26 @@ def held_out_scores(encode, decode, x: torch.Tensor) -> tuple[float, float]:
     return (decode(acts) - x).pow(2).sum(-1).mean().item(), (acts > 0).float().sum(-1).mean().item()
 
 
-def run_prisma(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr: float) -> tuple[float, float, tuple]:
+def steady_weights(x: torch.Tensor, d_sae: int, density: float = 0.02, seed: int = 0) -> dict[str, torch.Tensor]:
+    "Weights (SAELens layout) at which a fraction `density` of the features fire on `x`: the shared start of the steady rows."
+    g = torch.Generator().manual_seed(seed)
+    W_dec = torch.nn.functional.normalize(torch.rand(d_sae, x.shape[1], generator=g) * 2 - 1, dim=-1)
+    W_enc = W_dec.T.contiguous()
+    return dict(W_enc=W_enc, b_enc=-(x @ W_enc).quantile(1 - density, dim=0), W_dec=W_dec, b_dec=torch.zeros(x.shape[1]))
+
+
+def run_prisma(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr: float, weights: dict | None = None) -> tuple[float, float, tuple]:
     "Seconds of prisma_nb's trainer (whole run, median step), and the held-out (MSE, L0) of the SAE it trained."
     d_in = batches[0].shape[1]
     coder = (CoderConfig(d_in=d_in, d_sae=d_sae, hook=HOOK, architecture="relu", l1_coefficient=l1) if arch == "relu"
              else CoderConfig(d_in=d_in, d_sae=d_sae, hook=HOOK, architecture="topk", k=k))
+    if weights is not None:
+        coder = SparseCoder(dataclasses.replace(coder, l1_weighted_by_decoder_norm=arch == "relu"))  # what decoder_norm='l1_scaled' sets
+        with torch.no_grad():
+            for name, w in weights.items(): getattr(coder, name).copy_(w)
     cfg = TrainConfig(lr=lr, batch_size=len(batches[0]), total_steps=len(batches), decoder_bias_init="zeros", init_rows=len(batches[0]),
-                      decoder_norm="l1_scaled" if arch == "relu" else "unit", log_every=len(batches), progress=False)
+                      decoder_norm="l1_scaled" if arch == "relu" else "unit", log_every=len(batches), progress=False,
+                      init="kaiming" if weights is None else "coder")
     source = ListSource(batches)
     start = time.perf_counter()
     result = train_sae(source, coder, cfg)
@@ -76,7 +96,7 @@ def run_prisma(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr: 
     return seconds, median_step(source.stamps), held_out_scores(sae.encode, sae.decode, held_out)
 
 
-def run_saelens(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr: float) -> tuple[float, float, tuple]:
+def run_saelens(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr: float, weights: dict | None = None) -> tuple[float, float, tuple]:
     "Seconds of SAELens's SAETrainer (its own training loop, on the same batches), and the held-out (MSE, L0) of its SAE."
     import_transformers()  # torchvision fix before SAELens imports transformers
     from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig, TopKTrainingSAE, TopKTrainingSAEConfig
@@ -85,6 +105,9 @@ def run_saelens(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr:
     d_in, bs = batches[0].shape[1], len(batches[0])
     sae = (StandardTrainingSAE(StandardTrainingSAEConfig(d_in=d_in, d_sae=d_sae, l1_coefficient=l1)) if arch == "relu"
            else TopKTrainingSAE(TopKTrainingSAEConfig(d_in=d_in, d_sae=d_sae, k=k)))
+    if weights is not None:
+        with torch.no_grad():
+            for name, w in weights.items(): getattr(sae, name).copy_(w)
     cfg = SAETrainerConfig(total_training_samples=bs * len(batches), train_batch_size_samples=bs, lr=lr, lr_end=lr)
     stamps = []
     trainer = SAETrainer(cfg, sae, timed(batches, stamps))
@@ -103,15 +126,16 @@ def main():
     steps = {128: 4 if args.quick else 20, 768: 3 if args.quick else 5}
     print(f"load average before: {os.getloadavg()}; torch threads {torch.get_num_threads()}")
     print("tokens/s from the median step (whole-run ratio, setup included, in brackets)")
-    print(f"{'d_in':>5} {'d_sae':>6} {'arch':>5} {'steps':>5} | {'prisma tok/s':>12} {'SAELens tok/s':>13} {'ratio':>6} {'(whole)':>8} | "
+    print(f"{'d_in':>5} {'d_sae':>6} {'arch':>5} {'start':>6} {'steps':>5} | {'prisma tok/s':>12} {'SAELens tok/s':>13} {'ratio':>6} {'(whole)':>8} | "
           f"{'held-out MSE prisma':>19} {'SAELens':>8} | {'L0 prisma':>9} {'SAELens':>8}")
     for d_in in (128, 768):
         *batches, held_out = make_batches(d_in, steps[d_in] + 1, 4096)
-        for arch in ("relu", "topk"):
-            kw = dict(d_sae=16 * d_in, k=32, l1=5e-3 if arch == "relu" else 0.0, lr=4e-4)
+        for arch, start in (("relu", "init"), ("relu", "steady"), ("topk", "init")):
+            kw = dict(d_sae=16 * d_in, k=32, l1=5e-3 if arch == "relu" else 0.0, lr=4e-4,
+                      weights=steady_weights(batches[0], 16 * d_in) if start == "steady" else None)
             t_p, step_p, (mse_p, l0_p) = run_prisma(batches, held_out, arch, **kw)
             t_s, step_s, (mse_s, l0_s) = run_saelens(batches, held_out, arch, **kw)
-            print(f"{d_in:>5} {16 * d_in:>6} {arch:>5} {len(batches):>5} | {4096 / step_p:>12.0f} {4096 / step_s:>13.0f} {step_s / step_p:>5.2f}x "
+            print(f"{d_in:>5} {16 * d_in:>6} {arch:>5} {start:>6} {len(batches):>5} | {4096 / step_p:>12.0f} {4096 / step_s:>13.0f} {step_s / step_p:>5.2f}x "
                   f"{f'({t_s / t_p:.2f}x)':>8} | {mse_p:>19.4g} {mse_s:>8.4g} | {l0_p:>9.1f} {l0_s:>8.1f}", flush=True)
     print(f"load average after: {os.getloadavg()}")
 

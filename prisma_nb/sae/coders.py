@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/sae.coders.html.md"""
 
 # %% ../../nbs/21_sae.coders.ipynb #5a0ec007
 from __future__ import annotations
-import dataclasses, difflib, json, math, shutil
+import dataclasses, difflib, json, math, shutil, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
@@ -21,8 +21,9 @@ from ..files import atomic_write, atomic_write_text
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
-           'K_ARCHITECTURES', 'SPARSE_DECODE_MIN_RATIO', 'WEIGHTS_FILE', 'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn',
-           'StepFn', 'SparseCoder', 'batch_top_values', 'load_coder']
+           'K_ARCHITECTURES', 'SPARSE_DECODE_MIN_RATIO', 'SPARSE_RELU_MAX_DENSITY', 'WEIGHTS_FILE', 'CONFIG_FILE',
+           'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'batch_top_values', 'ReLUProduct', 'SparseReLUFn',
+           'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated", "matryoshka")
@@ -69,7 +70,7 @@ class CoderConfig:
     aux_coefficient: float = 1 / 32       # AuxK weight α
     threshold_beta: float = 0.999         # batchtopk, matryoshka: decay of the running inference threshold
     input_norm: str = "none"              # 'none', or 'layer_norm': normalise each token, undo it on the output
-    decode_mode: str = "auto"             # topk decoding: 'sparse' (only the k active rows), 'dense', or 'auto'
+    decode_mode: str = "auto"             # topk, relu: 'sparse' (from the active features only), 'dense', or 'auto'
     dtype: str = "float32"                # parameter dtype, one of `DTYPES`
     model_name: str | None = None         # model the activations came from
     tokens: str = "all"                   # tokens it was trained on: 'all', 'cls', 'spatial' or 'registers'
@@ -362,19 +363,34 @@ def _activate(self: SparseCoder, pre: Tensor, gate: Tensor | None) -> tuple[Tens
     return pre * (pre > self.threshold), None
 
 @patch
+def _input_shift(self: SparseCoder) -> Tensor:
+    "`-b_dec W_enc` when the decoder bias is subtracted from the input (`(x - b_dec) W = xW - b_dec W`), else zeros."
+    return -(self.b_dec.reshape(-1) @ self.W_enc_flat) if self.cfg.apply_b_dec_to_input else torch.zeros_like(self.b_enc)
+
+@patch
 def _pre_activations(self: SparseCoder, x: Tensor) -> tuple[Tensor, Tensor | None]:
     "(pre-activations, gate pre-activations or None) of a flat, normalised input."
-    W = self.W_enc_flat
-    shift = -(self.b_dec.reshape(-1) @ W) if self.cfg.apply_b_dec_to_input else torch.zeros_like(self.b_enc)  # (x - b_dec) W = xW - b_dec W
+    W, shift = self.W_enc_flat, self._input_shift()
     if self.cfg.architecture == "gated":
         xw = x @ W + shift
         return xw * self.r_mag.exp() + self.b_mag, xw + self.b_enc
     return torch.addmm(shift + self.b_enc, x.reshape(-1, x.shape[-1]), W).reshape(*x.shape[:-1], -1), None
 
 @patch
-def _features(self: SparseCoder, x: Tensor, hooked: bool = True) -> tuple[Tensor, Tensor, Tensor | None, tuple | None]:
-    "(pre-activations, features, gate pre-activations or None, TopK (values, indices) or None) of a flat, normalised input."
+def _features(self: SparseCoder, x: Tensor, hooked: bool = True, decoding: bool = False) -> tuple[Tensor, Tensor, Tensor | None, tuple | ReLUProduct | None]:
+    """(pre-activations, features, gate pre-activations or None, TopK (values, indices) or None) of a flat, normalised input;
+    when `decoding` and a ReLU coder runs sparsely, the last is a `ReLUProduct`, computed from the active features."""
     hook = (lambda point, t: point(t)) if hooked else (lambda point, t: t)
+    if decoding and self._uses_sparse_relu(hooked):
+        rows, W, bias = x.reshape(-1, x.shape[-1]), self.W_enc_flat, self._input_shift() + self.b_enc
+        pre = torch.addmm(bias, rows, W)
+        acts = F.relu(pre)                           # the dense path's graph, used when the batch is too dense
+        lead = x.shape[:-1]
+        sample = acts[::max(1, len(acts) // 256)]   # the density of ~256 rows picks the path (counting all costs a product's tenth)
+        if self.cfg.decode_mode == "sparse" or int(torch.count_nonzero(sample)) <= SPARSE_RELU_MAX_DENSITY * sample.numel():
+            pre, acts, product, values, cols = SparseReLUFn.apply(rows, W, bias, self.W_dec_flat, pre.detach(), acts.detach())
+            return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, ReLUProduct(product.reshape(*lead, -1), values, cols)
+        return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, None
     pre, gate = self._pre_activations(x)
     pre = hook(self.hook_sae_acts_pre, pre)
     acts, top = self._activate(pre, gate)
@@ -417,11 +433,82 @@ def _uses_sparse_decode(self: SparseCoder) -> bool:
     return c.decode_mode == "sparse" or c.d_sae >= SPARSE_DECODE_MIN_RATIO * c.k
 
 @patch
+def _uses_sparse_relu(self: SparseCoder, hooked: bool) -> bool:
+    "Whether `forward` and `loss` may run this ReLU coder through `SparseReLUFn` (not with hooks on the features: they may edit them)."
+    c = self.cfg
+    if c.architecture != "relu" or c.decode_mode == "dense": return False
+    return not (hooked and (self.hook_sae_acts_pre.has_hooks or self.hook_sae_acts_post.has_hooks))
+
+@patch
 def _decode_flat(self: SparseCoder, acts: Tensor, top: tuple | None, x: Tensor) -> Tensor:
-    "Flat reconstruction (plus the skip connection) of flat features; sparse when `top` is given and the coder decodes sparsely."
-    if top is not None and self._uses_sparse_decode(): out = self.decode_sparse(*top)
+    "Flat reconstruction (plus the skip connection) of flat features; from the active ones when `top` holds TopK's or the ReLU product."
+    if isinstance(top, ReLUProduct): out = top.product + self.b_dec.reshape(-1)
+    elif top is not None and self._uses_sparse_decode(): out = self.decode_sparse(*top)
     else: out = acts @ self.W_dec_flat + self.b_dec.reshape(-1)
     return out + x @ self.W_skip if self.cfg.skip_connection else out
+
+# %% ../../nbs/21_sae.coders.ipynb #1fe77d91
+SPARSE_RELU_MAX_DENSITY = 0.05  # 'auto' runs a ReLU coder sparsely when at most this fraction of the batch's features fire
+
+def _csr(crow: Tensor, cols: Tensor, values: Tensor, shape: tuple) -> Tensor:
+    "A CSR matrix (without torch's warnings that sparse CSR support is in beta and its invariants go unchecked: ours hold)."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow, cols, values, shape)
+
+def _bags(rows: Tensor, cols: Tensor, n_bags: int) -> tuple[Tensor, Tensor, Tensor]:
+    "(order, offsets, counts) grouping the entries by `cols` for `F.embedding_bag`: bag c holds the entries with column c."
+    order = torch.argsort(cols, stable=True)
+    counts = torch.bincount(cols, minlength=n_bags)
+    return order, counts.cumsum(0) - counts, counts
+
+@dataclasses.dataclass
+class ReLUProduct:
+    "What `SparseReLUFn` adds to a ReLU coder's features: `product = acts @ W_dec`, the active `values` and their feature indices `cols`."
+    product: Tensor
+    values: Tensor
+    cols: Tensor
+
+class SparseReLUFn(torch.autograd.Function):
+    """Given `pre = x W + b` and `acts = ReLU(pre)`: (pre, acts, the product `acts W_dec`, the active values in row-major
+    order, their feature indices), computed from the active features, with the exact sparse gradients."""
+    @staticmethod
+    def forward(ctx, x, W, bias, W_dec, pre, acts):
+        ctx.set_materialize_grads(False)
+        rows, cols = acts.nonzero(as_tuple=True)           # row-major: the CSR order
+        values = acts[rows, cols]
+        crow = torch.zeros(len(x) + 1, dtype=torch.int64, device=x.device)
+        crow[1:] = torch.bincount(rows, minlength=len(x)).cumsum(0)
+        product = torch.sparse.mm(_csr(crow, cols, values, acts.shape), W_dec) if len(values) else acts.new_zeros(len(x), W_dec.shape[1])
+        ctx.save_for_backward(x, W, W_dec, rows, cols, values, crow)
+        ctx.mark_non_differentiable(cols)
+        return pre, acts, product, values.clone(), cols  # autograd returns the inputs as views that carry this backward
+
+    @staticmethod
+    def backward(ctx, g_pre, g_acts, g_product, g_active, _):
+        need_x, need_W, need_b, need_dec = ctx.needs_input_grad[:4]
+        grad_x = grad_W = grad_b = grad_dec = None
+        x, W, W_dec, rows, cols, values, crow = ctx.saved_tensors
+        shape = (len(x), W.shape[1])
+        g_values = values.new_zeros(values.shape)    # gradient of the active pre-activations (ReLU passes it there only)
+        if len(values) and g_product is not None:
+            g_values = torch.sparse.sampled_addmm(_csr(crow, cols, g_values, shape), g_product, W_dec.t(), beta=0.0).values()
+        if g_acts is not None: g_values = g_values + g_acts[rows, cols]
+        if g_active is not None: g_values = g_values + g_active
+        order, offsets, _ = _bags(rows, cols, shape[1])
+        if need_dec:
+            grad_dec = (torch.zeros_like(W_dec) if g_product is None else
+                        F.embedding_bag(rows[order], g_product, offsets, mode="sum", per_sample_weights=values[order]))
+        if g_pre is not None:                        # a loss on the pre-activations too (ghost grads): dense from here
+            g = g_pre.clone().index_put_((rows, cols), g_values, accumulate=True)
+            if need_W: grad_W = x.t() @ g
+            if need_b: grad_b = g.sum(0)
+            if need_x: grad_x = g @ W.t()
+        else:
+            if need_W: grad_W = F.embedding_bag(rows[order], x, offsets, mode="sum", per_sample_weights=g_values[order]).t()
+            if need_b: grad_b = torch.zeros(shape[1], dtype=x.dtype, device=x.device).index_add_(0, cols, g_values)
+            if need_x: grad_x = torch.sparse.mm(_csr(crow, cols, g_values, shape), W.t())
+        return grad_x, grad_W, grad_b, grad_dec, None, None
 
 # %% ../../nbs/21_sae.coders.ipynb #729596c3
 @patch
@@ -440,7 +527,7 @@ def decode(self: SparseCoder, acts: Float[Tensor, "... d_sae"]) -> Float[Tensor,
 def _reconstruct(self: SparseCoder, x: Tensor, hooked: bool) -> Tensor:
     "Output of the coder for input `x` (after `hook_sae_input`), with or without the inner hooks."
     xf, stats = self._flat_input(x)
-    _, acts, _, top = self._features(xf, hooked)
+    _, acts, _, top = self._features(xf, hooked, decoding=True)
     if hooked and self.hook_sae_acts_post.has_hooks: top = None  # decode what the hooks made of the features
     out = self._unflat_output(self._decode_flat(acts, top, xf), stats)
     return self.hook_sae_recons(out) if hooked else out
@@ -522,14 +609,18 @@ def loss(self: SparseCoder, x: Tensor,
         y = target
     elif target is not None: raise ValueError(f"a {c.kind} reconstructs its input; call loss(x) without target")
     else: y = xf
-    pre, acts, gate, top = self._features(xf)
-    if self.hook_sae_acts_post.has_hooks: top = None
+    pre, acts, gate, top = self._features(xf, decoding=True)
+    if self.hook_sae_acts_post.has_hooks and isinstance(top, tuple): top = None
     recon = self._decode_flat(acts, top, xf)
     mse = _squared_error(y, recon)
     zero = recon.new_zeros(())
-    l0 = (top[0] if top is not None else acts).detach().gt(0).sum(-1).to(recon.dtype).mean()
+    l0 = (top[0] if isinstance(top, tuple) else acts).detach().gt(0).sum(-1).to(recon.dtype).mean()
     sparsity, aux, fit = l0.detach(), zero, mse
-    if c.architecture == "relu": sparsity = (acts * self._l1_weights()).sum(-1).mean()
+    if isinstance(top, ReLUProduct):                # from the active features only: the same sums, without the zeros
+        l0 = recon.new_tensor(len(top.values) / max(recon.numel() // recon.shape[-1], 1))
+        w = self._l1_weights()
+        sparsity = (top.values * (w[top.cols] if isinstance(w, Tensor) else w)).sum() / max(recon.numel() // recon.shape[-1], 1)
+    elif c.architecture == "relu": sparsity = (acts * self._l1_weights()).sum(-1).mean()
     elif c.architecture == "jumprelu": sparsity = StepFn.apply(pre, self.log_threshold.exp(), c.jumprelu_bandwidth).sum(-1).mean()
     elif c.architecture == "gated":
         sparsity = (F.relu(gate) * self._l1_weights()).sum(-1).mean()
