@@ -326,16 +326,24 @@ def _forward(self: HookedViT, images: Tensor, interpolate_pos: bool = False, sto
     grid = None if grid == self.cfg.grid_size else grid
     if self.ln_pre is not None: x = self.ln_pre(x)
     for block in self.blocks[:stop_at_layer]: x = block(x, grid)
-    if stop_at_layer is not None: return x
-    if self.ln_final is not None: x = self.ln_final(x)
-    if self.cfg.pool == "none": return x
-    x = self.hook_pooled(self._pool(x))
+    return x if stop_at_layer is not None else self._readout(x)
+
+def _head_out(self: HookedViT, x: Tensor) -> Tensor:
+    "The steps after pooling: `fc_norm`, then the head and its activation (no hook; the logit lens applies it to any vector)."
     if self.fc_norm is not None: x = self.fc_norm(x)
     if self.cfg.head == "none": return x
     x = F.linear(x, self.W_head.T, self.b_head)
-    return self.hook_logits(torch.tanh(x) if self.cfg.head_act == "tanh" else x)
+    return torch.tanh(x) if self.cfg.head_act == "tanh" else x
+
+def _readout(self: HookedViT, x: Float[Tensor, "batch pos d_model"]) -> Tensor:
+    "Everything after the last block: final norm, pooling, head (what `forward` returns; patching resumes through it)."
+    if self.ln_final is not None: x = self.ln_final(x)
+    if self.cfg.pool == "none": return x
+    x = self._head_out(self.hook_pooled(self._pool(x)))
+    return x if self.cfg.head == "none" else self.hook_logits(x)
 
 HookedViT._embed, HookedViT._pool, HookedViT.forward = _embed, _pool, _forward
+HookedViT._head_out, HookedViT._readout = _head_out, _readout
 
 # %% ../nbs/02_vit.ipynb #8d5314b6
 def _grid3(cfg: ViTConfig, grid: tuple | None) -> tuple[int, int, int]:

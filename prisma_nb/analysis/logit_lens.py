@@ -98,10 +98,7 @@ def logit_lens(model: HookedViT,                        # a model with a head ('
     resid, labels = cache.accumulated_resid(return_labels=True)   # [layer, batch, pos, d_model]
     normed = resid if model.ln_final is None else model.ln_final(resid)
     pooled = model._pool(normed.flatten(0, 1)).unflatten(0, normed.shape[:2])  # as the model pools: CLS, mean or attention pool
-    def head(x):  # the steps of `HookedViT.forward` after pooling, applied to any vector of the stream
-        if model.fc_norm is not None: x = model.fc_norm(x)
-        x = F.linear(x, model.W_head.T, model.b_head)
-        return torch.tanh(x) if cfg.head_act == "tanh" else x
+    head = model._head_out  # the steps of `HookedViT.forward` after pooling, applied to any vector of the stream
     if cfg.head == "classes": logits, pooled_logits = head(normed), head(pooled)
     else:
         ce = class_embeddings.to(normed)

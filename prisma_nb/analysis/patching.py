@@ -151,13 +151,7 @@ def _run_from(model: HookedViT, resid: Float[Tensor, "batch pos d_model"], layer
                 and not (model.ln_final is not None and _hooked(model.ln_final)))
     for block in blocks[:-1] if cls_only else blocks: resid = block(resid)
     if cls_only: resid = _cls_block(blocks[-1], resid)
-    x = resid if model.ln_final is None else model.ln_final(resid)
-    if model.cfg.pool == "none": return x
-    x = model.hook_pooled(model._pool(x))
-    if model.fc_norm is not None: x = model.fc_norm(x)
-    if model.cfg.head == "none": return x
-    x = F.linear(x, model.W_head.T, model.b_head)
-    return model.hook_logits(torch.tanh(x) if model.cfg.head_act == "tanh" else x)
+    return model._readout(resid)
 
 def row_bytes(model: HookedViT, n_pos: int) -> int:
     "Rough peak activation bytes of one row of a forward pass without gradients (for chunking)."
