@@ -24,7 +24,7 @@ from ..hooks import format_bytes
 __all__ = ['Rows', 'DEFAULT_BUFFER_ROWS', 'TOKEN_SELECTIONS', 'STORE_VERSION', 'STORE_DTYPES', 'MANIFEST', 'shuffle_rows',
            'ActivationSource', 'token_positions', 'check_hooks', 'stop_layer', 'check_data', 'image_batches',
            'model_name', 'describe_model', 'describe_data', 'token_shapes', 'activation_rows', 'write_shard',
-           'cache_activations', 'ActivationStore', 'ModelActivationSource']
+           'ActivationStore', 'cache_activations', 'ModelActivationSource']
 
 # %% ../../nbs/20_sae.store.ipynb #1809579f
 Rows = dict[str, Tensor]  # aligned rows, one `[rows, d]` tensor per hook name
@@ -335,6 +335,48 @@ def write_shard(file: str | Path,                # where to write (`atomic_write
             f.write(block); digest.update(block); total += len(block)
     return {"bytes": total, "sha256": digest.hexdigest()}
 
+# %% ../../nbs/20_sae.store.ipynb #a1ae0274
+class ActivationStore(ActivationSource):
+    "A finished activation store on disk: rows by index, shuffled batches, checksums."
+    def __init__(self,
+                 path: str | Path,             # the store's folder
+                 verify_on_read: bool = True,  # check each shard's sha256 the first time it is read
+                ):
+        self.path, self.verify_on_read = Path(path).expanduser(), verify_on_read
+        self._manifest = _read_manifest(self.path)
+        if not self._manifest.get("complete"):
+            done = sum(s["images"][1] - s["images"][0] for s in self._manifest.get("shards", []))
+            raise ValueError(f"the store at {self.path} is incomplete ({done} images cached); re-run cache_activations with "
+                             "the same model, data, arguments and path to finish it")
+        self.hooks, self._verified = list(self._manifest["hooks"]), set()
+        self._starts = torch.tensor([s["rows"][0] for s in self._manifest["shards"]])
+
+    @property
+    def manifest(self) -> dict: return self._manifest
+    @property
+    def n_rows(self) -> int: return self._manifest["n_rows"]
+    @property
+    def n_images(self) -> int: return self._manifest["n_images"]
+    @property
+    def dtype(self) -> str: return self._manifest["dtype"]
+    def d(self, hook: str) -> int: return self._manifest["d"][self._hooks([hook])[0]]
+    def __len__(self) -> int: return self.n_rows
+    @property
+    def nbytes(self) -> int: return sum(s["bytes"] for s in self._manifest["shards"])
+
+    def _chunks(self, hooks: list[str], epochs: int, generator: torch.Generator, chunk_rows: int) -> Iterator[Rows]:
+        "Runs of `chunk_rows` consecutive rows, in a new random order of (shard, run) every epoch."
+        pieces = [(k, lo, min(lo + chunk_rows, s["rows"][1] - s["rows"][0]))
+                  for k, s in enumerate(self._manifest["shards"]) for lo in range(0, s["rows"][1] - s["rows"][0], chunk_rows)]
+        for _ in range(epochs):
+            for j in torch.randperm(len(pieces), generator=generator).tolist(): yield self._read_shard(*pieces[j], hooks)
+
+    def __repr__(self):
+        widths = ", ".join(f"{h}: {self._manifest['d'][h]}" for h in self.hooks)
+        return (f"ActivationStore({self.n_rows} rows = {self.n_images} images × {len(self._manifest['token_positions'])} "
+                f"{self._manifest['tokens']} tokens; {widths}; {self.dtype}, {len(self._manifest['shards'])} shards, "
+                f"{format_bytes(self.nbytes)})")
+
 # %% ../../nbs/20_sae.store.ipynb #2f737e44
 def _shard_name(k: int) -> str: return f"shard_{k:05d}.safetensors"
 
@@ -473,48 +515,6 @@ def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progres
                            "re-run cache_activations into a new folder")
     manifest.update(complete=True, n_images=shards[-1]["images"][1], n_rows=shards[-1]["rows"][1])
     _write_manifest(path, manifest)
-
-# %% ../../nbs/20_sae.store.ipynb #a1ae0274
-class ActivationStore(ActivationSource):
-    "A finished activation store on disk: rows by index, shuffled batches, checksums."
-    def __init__(self,
-                 path: str | Path,             # the store's folder
-                 verify_on_read: bool = True,  # check each shard's sha256 the first time it is read
-                ):
-        self.path, self.verify_on_read = Path(path).expanduser(), verify_on_read
-        self._manifest = _read_manifest(self.path)
-        if not self._manifest.get("complete"):
-            done = sum(s["images"][1] - s["images"][0] for s in self._manifest.get("shards", []))
-            raise ValueError(f"the store at {self.path} is incomplete ({done} images cached); re-run cache_activations with "
-                             "the same model, data, arguments and path to finish it")
-        self.hooks, self._verified = list(self._manifest["hooks"]), set()
-        self._starts = torch.tensor([s["rows"][0] for s in self._manifest["shards"]])
-
-    @property
-    def manifest(self) -> dict: return self._manifest
-    @property
-    def n_rows(self) -> int: return self._manifest["n_rows"]
-    @property
-    def n_images(self) -> int: return self._manifest["n_images"]
-    @property
-    def dtype(self) -> str: return self._manifest["dtype"]
-    def d(self, hook: str) -> int: return self._manifest["d"][self._hooks([hook])[0]]
-    def __len__(self) -> int: return self.n_rows
-    @property
-    def nbytes(self) -> int: return sum(s["bytes"] for s in self._manifest["shards"])
-
-    def _chunks(self, hooks: list[str], epochs: int, generator: torch.Generator, chunk_rows: int) -> Iterator[Rows]:
-        "Runs of `chunk_rows` consecutive rows, in a new random order of (shard, run) every epoch."
-        pieces = [(k, lo, min(lo + chunk_rows, s["rows"][1] - s["rows"][0]))
-                  for k, s in enumerate(self._manifest["shards"]) for lo in range(0, s["rows"][1] - s["rows"][0], chunk_rows)]
-        for _ in range(epochs):
-            for j in torch.randperm(len(pieces), generator=generator).tolist(): yield self._read_shard(*pieces[j], hooks)
-
-    def __repr__(self):
-        widths = ", ".join(f"{h}: {self._manifest['d'][h]}" for h in self.hooks)
-        return (f"ActivationStore({self.n_rows} rows = {self.n_images} images × {len(self._manifest['token_positions'])} "
-                f"{self._manifest['tokens']} tokens; {widths}; {self.dtype}, {len(self._manifest['shards'])} shards, "
-                f"{format_bytes(self.nbytes)})")
 
 # %% ../../nbs/20_sae.store.ipynb #5002acc6
 def _damaged_error(store: ActivationStore, shard: dict, problem: str) -> ValueError:
