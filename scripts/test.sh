@@ -21,6 +21,15 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 
+echo "== nbdev-proc-nbs (the docs build's notebook processing; Quarto itself cannot be installed here)"
+# it first tries to install Quarto and says so in a few harmless lines (there is no sudo here), hidden below;
+# a notebook that fails raises, and the command exits non-zero
+proc_log=$(mktemp)
+status=0; nbdev-proc-nbs --force --n-workers 2 > "$proc_log" 2>&1 || status=$?
+grep -v -e "^Quarto is not installed" -e "^Installing or upgrading quarto" -e "sudo: not found" -e "^Cancelled. Please download" "$proc_log" || true
+rm -f "$proc_log"
+if [ "$status" -ne 0 ]; then echo "FAILED: nbdev-proc-nbs (exit $status)"; exit 1; fi
+
 echo "== nbdev-test (notebooks)"
 nbdev-test --n-workers 2 --timing
 

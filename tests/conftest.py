@@ -13,3 +13,11 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="slow: run with --runslow")
     for item in items:
         if "slow" in item.keywords: item.add_marker(skip)
+
+def pytest_terminal_summary(terminalreporter):
+    "The per-notebook times of the fresh-kernel run, when it ran."
+    import sys
+    times = getattr(sys.modules.get("test_notebooks"), "TIMES", None) or getattr(sys.modules.get("tests.test_notebooks"), "TIMES", None)
+    if not times: return
+    terminalreporter.section("notebook run times (fresh kernel, two at a time)")
+    for name, seconds in sorted(times.items(), key=lambda kv: -kv[1]): terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
