@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Callable
 
 # %% auto #0
-__all__ = ['SAFETENSORS_FIX', 'check_target', 'atomic_write', 'atomic_write_bytes', 'atomic_write_text', 'file_kind',
-           'safetensors_header', 'safetensors_metadata', 'open_safetensors', 'load_safetensors']
+__all__ = ['SAFETENSORS_FIX', 'TORCH_FILE_FIX', 'check_target', 'atomic_write', 'atomic_write_bytes', 'atomic_write_text',
+           'file_kind', 'safetensors_header', 'safetensors_metadata', 'open_safetensors', 'load_safetensors',
+           'check_torch_file', 'load_torch_state']
 
 # %% ../nbs/00a_files.ipynb #fb513bc1
 def check_target(path: str | Path) -> Path:
@@ -131,3 +132,34 @@ def load_safetensors(path: str | Path,                  # a safetensors file
                     ) -> dict:
     "Every tensor of the safetensors file `path`, or a `ValueError` naming the file, what is wrong with it and the fix."
     with open_safetensors(path, fix, device) as f: return {k: f.get_tensor(k) for k in f.keys()}
+
+# %% ../nbs/00a_files.ipynb #d12607b3
+TORCH_FILE_FIX = "pass a state dict written by torch.save(model.state_dict(), path), or a safetensors file"
+
+def check_torch_file(path: str | Path, fix: str = TORCH_FILE_FIX) -> Path:
+    "`path` as a `Path` if it looks like a file `torch.save` wrote (a zip archive or a legacy pickle); else an error saying what it is."
+    path = Path(path).expanduser()
+    if not path.is_file(): raise FileNotFoundError(f"{path} is a folder, not a weights file" if path.is_dir() else f"{path} does not exist")
+    kind = file_kind(path)
+    if not kind.startswith(("a zip archive", "a pickle")):
+        raise ValueError(f"{path} is not a file torch.save writes: it is {kind}; {fix}")
+    return path
+
+def load_torch_state(path: str | Path, fix: str = TORCH_FILE_FIX) -> dict:
+    "The tensors of a state dict saved with `torch.save`, read with `weights_only=True`; errors name the file and what is wrong."
+    import pickle, re, torch
+    path = check_torch_file(path, fix)
+    try: state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        found = re.search(r"GLOBAL (\S+)", str(e))
+        what = f"a pickled {found.group(1)}" if found else "Python objects other than tensors"
+        raise ValueError(f"refusing to load {path}: it holds {what}, which only unsafe unpickling could read, and prisma_nb opens "
+                         f"torch files with weights_only=True only. If you trust the file, load it yourself and re-save its "
+                         f"tensors: {fix}") from None
+    except (RuntimeError, EOFError, OSError) as e:
+        detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ValueError(f"{path} is corrupt or truncated ({detail}); {fix}") from None
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict): state = state["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"{path} is not a state dict of tensors (it holds a {type(state).__name__}); {fix}")
+    return state
