@@ -229,14 +229,16 @@ def _hf_output(out, cfg: ViTConfig) -> Tensor:
 def hf_parity(model: nn.Module,                     # a transformers vision model of a supported class
               inputs: Tensor,                       # images `[b, c, h, w]` or videos `[b, t, c, h, w]`
               image_size: int | tuple | None = None, # passed to `from_hf`
-              patterns: bool = True,                # compare attention patterns too (they take batch × heads × tokens² floats a layer)
+              patterns: bool = True,                # compare attention patterns too (eager attention; batch × heads × tokens² floats a layer)
               **forward_kwargs,                     # passed to the transformers forward, e.g. interpolate_pos_encoding=True
              ) -> dict[str, float]:
     "Max abs difference of the output, every layer's residual stream and every attention pattern between `model` and `from_hf(model)`."
     hooked = from_hf(model, image_size)
     cfg, name = hooked.cfg, type(model).__name__
     before = model.config._attn_implementation
-    model.set_attn_implementation("eager")
+    # eager attention returns the patterns (it takes the softmax in float32); without patterns the model's own
+    # implementation runs, which keeps a float64 model in float64 throughout
+    if patterns: model.set_attn_implementation("eager")
     try:
         extra = {"skip_predictor": True} if name == "VJEPA2Model" else {}
         key = "pixel_values_videos" if name == "VJEPA2Model" else "pixel_values"
