@@ -55,6 +55,7 @@ class ViTConfig:
     class_names: list | None = None       # optional names of the classes, one per output
     n_frames: int | None = None           # frames of a video model (`None` for an image model)
     tubelet_size: int = 1                 # frames per tubelet of a video model's patch embedding
+    map_prefix: bool = True               # whether the attention pool ('map') also attends to the CLS and register tokens (timm's pool_include_prefix); False: patches only
 
     def __post_init__(self):
         self.image_size, self.patch_size = _pair(self.image_size), _pair(self.patch_size)

@@ -1,4 +1,4 @@
-"""Atomic writes: a file the kit writes is either the old one or the complete new one, never half of either.
+"""Atomic writes: a file the kit writes is either the old one or the complete new one, never half of either. Checked reads: a weights file that is damaged or of another kind is named, with what it is and the fix.
 
 Docs: https://prisma-nb.github.io/prisma_nb/files.html.md"""
 
@@ -6,12 +6,14 @@ Docs: https://prisma-nb.github.io/prisma_nb/files.html.md"""
 
 # %% ../nbs/00a_files.ipynb #0111611a
 from __future__ import annotations
-import os, tempfile
+import json, os, struct, tempfile, contextlib
 from pathlib import Path
 from typing import Callable
 
 # %% auto #0
-__all__ = ['check_target', 'atomic_write', 'atomic_write_bytes', 'atomic_write_text']
+__all__ = ['SAFETENSORS_FIX', 'TORCH_FILE_FIX', 'check_target', 'atomic_write', 'atomic_write_bytes', 'atomic_write_text',
+           'file_kind', 'safetensors_header', 'safetensors_metadata', 'open_safetensors', 'load_safetensors',
+           'check_torch_file', 'load_torch_state']
 
 # %% ../nbs/00a_files.ipynb #fb513bc1
 def check_target(path: str | Path) -> Path:
@@ -46,3 +48,118 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     "Atomically write `text` (UTF-8) to `path`."
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+# %% ../nbs/00a_files.ipynb #f9e1230f
+def file_kind(path: str | Path) -> str:
+    "What the file at `path` looks like from its first bytes: empty, JSON, a zip archive (`torch.save`), a pickle, text or binary."
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0: return "an empty file (0 bytes)"
+    with open(path, "rb") as f: head = f.read(64)
+    if head.startswith(b"PK\x03\x04"): return "a zip archive (the format torch.save writes)"
+    if head[:1] == b"\x80" and 1 < head[1] <= 5: return "a pickle (the legacy torch.save format)"
+    if size >= 8 and head[8:9] == b"{" and 0 < struct.unpack("<Q", head[:8])[0] < size: return "a safetensors file"
+    try: text = head.decode("utf-8")
+    except UnicodeDecodeError: return f"binary data of an unknown format ({size} bytes)"
+    if text.lstrip()[:1] in ("{", "["): return "a JSON text file"
+    return "a text file" if all(ch.isprintable() or ch in "\t\r\n" for ch in text) else f"binary data of an unknown format ({size} bytes)"
+
+# %% ../nbs/00a_files.ipynb #be7ee3ad
+SAFETENSORS_FIX = "re-download the file, or write it again with safetensors.torch.save_file"
+_MAX_HEADER = 100_000_000  # the safetensors library refuses longer headers
+
+def _header_problem(path: Path) -> tuple[str, dict | None]:
+    "(what is wrong with the safetensors file at `path` or '', its parsed header)."
+    size = path.stat().st_size
+    if size < 8: return f"is not a safetensors file: it is {file_kind(path)}, too short to hold the 8-byte header length", None
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        raw = f.read(min(n, size - 8))
+    if n > size - 8:
+        if raw[:1] == b"{" and n <= _MAX_HEADER:
+            return f"is truncated: its header needs {n} bytes but the file ends {n - (size - 8)} bytes early ({size} bytes in all)", None
+        return (f"is not a safetensors file: it is {file_kind(path)}; its first 8 bytes, read as a safetensors header length, "
+                f"say {n} bytes, more than the whole file ({size} bytes)"), None
+    try: header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        if raw[:1] != b"{": return f"is not a safetensors file: it is {file_kind(path)}", None
+        return f"is corrupt: its header is not valid JSON ({e})", None
+    if not isinstance(header, dict): return f"is corrupt: its header is a JSON {type(header).__name__}, not the object of tensors safetensors writes", None
+    ends = []
+    for name, entry in header.items():
+        if name == "__metadata__":
+            if not isinstance(entry, dict) or not all(isinstance(v, str) for v in entry.values()):
+                return "is corrupt: its __metadata__ is not an object of strings", None
+            continue
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets) and 0 <= offsets[0] <= offsets[1]):
+            return f"is corrupt: the header entry of tensor {name!r} has no valid data_offsets", None
+        ends.append(offsets[1])
+    data, need = size - 8 - n, max(ends, default=0)
+    if data < need: return f"is truncated: its header lists {need} bytes of tensor data but the file holds {data}", None
+    if data > need: return f"is corrupt: {data - need} bytes follow the last tensor its header lists", None
+    return "", header
+
+def safetensors_header(path: str | Path,        # a safetensors file
+                       fix: str = SAFETENSORS_FIX,  # what the error tells the reader to do about a damaged file
+                      ) -> dict:
+    "The parsed JSON header of the safetensors file `path`; a `ValueError` naming the file if it is damaged or of another kind."
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is a folder, not a safetensors file" if path.is_dir() else f"{path} does not exist")
+    problem, header = _header_problem(path)
+    if problem: raise ValueError(f"{path} {problem}; {fix}")
+    return header
+
+def safetensors_metadata(path: str | Path, fix: str = SAFETENSORS_FIX) -> dict[str, str]:
+    "The `__metadata__` strings of a safetensors file (empty if it has none), checked as `safetensors_header` does."
+    return dict(safetensors_header(path, fix).get("__metadata__") or {})
+
+# %% ../nbs/00a_files.ipynb #0edaf2ef
+@contextlib.contextmanager
+def open_safetensors(path: str | Path, fix: str = SAFETENSORS_FIX, device: str = "cpu"):
+    "`safetensors.safe_open(path)` for reading tensors or slices, after checking the file; errors while reading name the file."
+    from safetensors import safe_open, SafetensorError
+    path = Path(path).expanduser()
+    safetensors_header(path, fix)
+    try:
+        with safe_open(str(path), framework="pt", device=str(device)) as f: yield f
+    except SafetensorError as e: raise ValueError(f"{path} is corrupt: {e}; {fix}") from None
+
+def load_safetensors(path: str | Path,                  # a safetensors file
+                     device: str = "cpu",               # where the tensors go
+                     fix: str = SAFETENSORS_FIX,        # what the error tells the reader to do about a damaged file
+                    ) -> dict:
+    "Every tensor of the safetensors file `path`, or a `ValueError` naming the file, what is wrong with it and the fix."
+    with open_safetensors(path, fix, device) as f: return {k: f.get_tensor(k) for k in f.keys()}
+
+# %% ../nbs/00a_files.ipynb #d12607b3
+TORCH_FILE_FIX = "pass a state dict written by torch.save(model.state_dict(), path), or a safetensors file"
+
+def check_torch_file(path: str | Path, fix: str = TORCH_FILE_FIX) -> Path:
+    "`path` as a `Path` if it looks like a file `torch.save` wrote (a zip archive or a legacy pickle); else an error saying what it is."
+    path = Path(path).expanduser()
+    if not path.is_file(): raise FileNotFoundError(f"{path} is a folder, not a weights file" if path.is_dir() else f"{path} does not exist")
+    kind = file_kind(path)
+    if not kind.startswith(("a zip archive", "a pickle")):
+        raise ValueError(f"{path} is not a file torch.save writes: it is {kind}; {fix}")
+    return path
+
+def load_torch_state(path: str | Path, fix: str = TORCH_FILE_FIX) -> dict:
+    "The tensors of a state dict saved with `torch.save`, read with `weights_only=True`; errors name the file and what is wrong."
+    import pickle, re, torch
+    path = check_torch_file(path, fix)
+    try: state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        found = re.search(r"GLOBAL (\S+)", str(e))
+        what = f"a pickled {found.group(1)}" if found else "Python objects other than tensors"
+        raise ValueError(f"refusing to load {path}: it holds {what}, which only unsafe unpickling could read, and prisma_nb opens "
+                         f"torch files with weights_only=True only. If you trust the file, load it yourself and re-save its "
+                         f"tensors: {fix}") from None
+    except (RuntimeError, EOFError, OSError) as e:
+        detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ValueError(f"{path} is corrupt or truncated ({detail}); {fix}") from None
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict): state = state["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"{path} is not a state dict of tensors (it holds a {type(state).__name__}); {fix}")
+    return state

@@ -312,6 +312,7 @@ def _embed(self: HookedViT, x: Tensor, interpolate_pos: bool = False) -> Float[T
 
 def _pool(self: HookedViT, x: Tensor) -> Tensor:
     pool = self.cfg.pool
+    if pool == "map" and not self.cfg.map_prefix: x = x[:, self.cfg.n_prefix:]  # an attention pool over the patches only
     return x[:, 0] if pool == "cls" else self.attn_pool(x) if pool == "map" else x[:, self.cfg.n_prefix:].mean(1)
 
 def _input_grid(cfg: ViTConfig, images: Tensor) -> tuple:

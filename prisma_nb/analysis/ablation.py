@@ -82,12 +82,11 @@ class AblationReference:
     @classmethod
     def load(cls, path: str | Path) -> AblationReference:
         "Read a reference set written by `save`."
-        from safetensors import safe_open
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-            if meta.get("format") != "prisma_nb.ablation_reference":
-                raise ValueError(f"{path} is not an ablation reference set written by AblationReference.save")
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        from prisma_nb.files import load_safetensors, safetensors_metadata  # checked reads that name a damaged file
+        fix = "build the reference set again and save it with AblationReference.save"
+        if safetensors_metadata(path, fix).get("format") != "prisma_nb.ablation_reference":
+            raise ValueError(f"{path} is not an ablation reference set written by AblationReference.save")
+        meta, tensors = safetensors_metadata(path, fix), load_safetensors(path, fix=fix)
         pick = lambda kind: {k.split("/", 1)[1]: v for k, v in tensors.items() if k.startswith(kind + "/")}
         return cls(pick("mean"), pick("sample") or None, int(meta["n_images"]))
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file, load_file
+from safetensors.torch import save_file
 from ..config import ViTConfig
-from ..files import atomic_write, atomic_write_text
+from ..files import atomic_write, atomic_write_text, load_safetensors
 from ..vit import HookedViT
+from ..zoo.weights import check_state_dict
 from .shapes import ShapesWorld, SHAPES
 
 # %% auto #0
@@ -136,12 +137,15 @@ def load_toy(folder: str | Path, step: int | None = None) -> HookedViT:
     folder = Path(folder)
     info = read_toy_info(folder)
     model = HookedViT(ViTConfig.from_dict(info["config"]))
-    if step is None: sd = load_file(folder / "model.safetensors")
+    fix = "the folder is damaged: save the model again with save_toy (a shipped toy model: reinstall prisma_nb)"
+    path = folder / ("model.safetensors" if step is None else "checkpoints.safetensors")
+    if step is None: sd = load_safetensors(path, fix=fix)
     else:
         steps = info.get("checkpoint_steps", [])
         if step not in steps: raise ValueError(f"no checkpoint at step {step}; this model has checkpoints at {steps or 'no steps'}")
         prefix = f"step_{step:06d}/"
-        sd = {k[len(prefix):]: v for k, v in load_file(folder / "checkpoints.safetensors").items() if k.startswith(prefix)}
+        sd = {k[len(prefix):]: v for k, v in load_safetensors(path, fix=fix).items() if k.startswith(prefix)}
+    check_state_dict(model, sd, path, f"the config.json beside it (step {step})" if step is not None else "the config.json beside it")
     model.load_state_dict(sd)
     model.info = info
     return model.eval()

@@ -7,17 +7,19 @@ Docs: https://prisma-nb.github.io/prisma_nb/zoo.hf.html.md"""
 # %% ../../nbs/06c_zoo.hf.ipynb #75f6c74d
 from __future__ import annotations
 import dataclasses, difflib, operator
+from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from ..config import ViTConfig
 from ..vit import HookedViT
 from .compat import import_transformers
-from .weights import require_cached, source_loading
+from ..files import file_kind, safetensors_header, check_torch_file
+from .weights import require_cached, source_loading, hooked_vit_from_state, check_shape, mismatch_message, CHECKPOINT_FIX, SAFE_SUFFIXES
 
 # %% auto #0
-__all__ = ['HF_FAMILIES', 'HF_ENTRIES', 'hf_family', 'hf_vit_config', 'from_hf', 'hf_parity', 'hf_entry', 'hf_source_model',
-           'load_hf']
+__all__ = ['HF_FAMILIES', 'HF_ENTRIES', 'hf_family', 'hf_vit_config', 'from_hf', 'hf_parity', 'hf_entry', 'check_hf_folder',
+           'hf_entry_config', 'hf_source_model', 'load_hf']
 
 # %% ../../nbs/06c_zoo.hf.ipynb #4d589825
 _HF_ACTS = {"gelu": "gelu", "quick_gelu": "quick_gelu", "gelu_pytorch_tanh": "gelu_tanh", "gelu_new": "gelu_tanh",
@@ -214,11 +216,7 @@ def from_hf(model: nn.Module,                      # a transformers vision model
            ) -> HookedViT:
     "A `HookedViT` computing what the transformers vision model `model` computes."
     cfg, sd = _convert(model, image_size)
-    with torch.device("meta"): hooked = HookedViT(cfg)  # no random initialisation: every weight is loaded below
-    hooked = hooked.to_empty(device=next(model.parameters()).device)
-    shapes = {n: p.shape for n, p in hooked.state_dict().items()}
-    hooked.load_state_dict({n: t.detach() if t is not None else torch.zeros(shapes[n]) for n, t in sd.items()}, strict=True)  # copies
-    return hooked.to(next(model.parameters()).dtype).eval()
+    return hooked_vit_from_state(cfg, sd, next(model.parameters()), f"transformers {type(model).__name__}")
 
 # %% ../../nbs/06c_zoo.hf.ipynb #3214205c
 def _hf_output(out, cfg: ViTConfig) -> Tensor:
@@ -231,14 +229,16 @@ def _hf_output(out, cfg: ViTConfig) -> Tensor:
 def hf_parity(model: nn.Module,                     # a transformers vision model of a supported class
               inputs: Tensor,                       # images `[b, c, h, w]` or videos `[b, t, c, h, w]`
               image_size: int | tuple | None = None, # passed to `from_hf`
-              patterns: bool = True,                # compare attention patterns too (they take batch × heads × tokens² floats a layer)
+              patterns: bool = True,                # compare attention patterns too (eager attention; batch × heads × tokens² floats a layer)
               **forward_kwargs,                     # passed to the transformers forward, e.g. interpolate_pos_encoding=True
              ) -> dict[str, float]:
     "Max abs difference of the output, every layer's residual stream and every attention pattern between `model` and `from_hf(model)`."
     hooked = from_hf(model, image_size)
     cfg, name = hooked.cfg, type(model).__name__
     before = model.config._attn_implementation
-    model.set_attn_implementation("eager")
+    # eager attention returns the patterns (it takes the softmax in float32); without patterns the model's own
+    # implementation runs, which keeps a float64 model in float64 throughout
+    if patterns: model.set_attn_implementation("eager")
     try:
         extra = {"skip_predictor": True} if name == "VJEPA2Model" else {}
         key = "pixel_values_videos" if name == "VJEPA2Model" else "pixel_values"
@@ -353,18 +353,38 @@ def hf_entry(name: str) -> dict:
     raise ValueError(f"unknown Hugging Face model {name!r}" + (f"; did you mean {', '.join(map(repr, close))}?" if close else
                      "; list them with [e['name'] for e in HF_ENTRIES]"))
 
-def _check_loading_info(info: dict, source, name: str, limit: int = 8):
+def _check_loading_info(info: dict, source, name: str):
     "Refuse a `from_pretrained` load that left weights at random values (missing keys) or skipped mismatched shapes."
-    missing, mismatched = list(info.get("missing_keys") or ()), list(info.get("mismatched_keys") or ())
+    missing, mismatched = sorted(info.get("missing_keys") or ()), list(info.get("mismatched_keys") or ())
     if not (missing or mismatched): return
-    show = lambda keys: ", ".join(map(str, keys[:limit])) + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
-    unexpected = sorted(info.get("unexpected_keys") or ())
-    raise ValueError(f"checkpoint {str(source)!r} does not fit {name}: "
-                     + (f"missing keys ({len(missing)}): {show(sorted(missing))}; " if missing else "")
-                     + (f"shape mismatches ({len(mismatched)}): {show(mismatched)}; " if mismatched else "")
-                     + (f"unexpected keys ({len(unexpected)}): {show(unexpected)}; " if unexpected else "")
-                     + "transformers would have left those weights random. Is it a checkpoint of another architecture? "
-                     "Pick the model name it was saved as")
+    raise ValueError(mismatch_message(source, name, missing, sorted(info.get("unexpected_keys") or ()), mismatched,
+                                      fix="transformers would have left those weights random. Is it a checkpoint of another "
+                                      "architecture? Pick the model name it was saved as"))
+
+def check_hf_folder(checkpoint) -> Path:
+    "The folder `checkpoint` as a `Path` if it holds what `save_pretrained` writes, with weights files that are intact; else a clear error."
+    path = Path(checkpoint).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"no such folder: {str(path)!r}; checkpoint= is a local folder written by save_pretrained "
+                                "(for the weights on the hub, pass pretrained=True instead)")
+    if not path.is_dir():
+        raise ValueError(f"checkpoint {str(path)!r} is {file_kind(path)}, not a folder; pass the folder save_pretrained wrote "
+                         "(config.json with model.safetensors or pytorch_model.bin)")
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"{str(path)!r} has no config.json, so it is not a folder save_pretrained wrote; found "
+                                f"{sorted(p.name for p in path.iterdir()) or 'nothing'}")
+    for f in sorted(path.iterdir()):
+        if f.suffix == ".safetensors": safetensors_header(f, CHECKPOINT_FIX)
+        elif f.suffix in SAFE_SUFFIXES: check_torch_file(f, CHECKPOINT_FIX)
+    return path
+
+def hf_entry_config(entry: dict | str) -> ViTConfig:
+    "The `ViTConfig` an entry stands for, from its recorded transformers config built on the meta device (nothing allocated)."
+    entry = hf_entry(entry) if isinstance(entry, str) else entry
+    tr = import_transformers()
+    with torch.device("meta"):
+        model = getattr(tr, entry["model_class"])(getattr(tr, entry["config_class"])(**entry["config"]), **entry["model_kwargs"])
+        return hf_vit_config(model, entry["convert_image_size"])
 
 def hf_source_model(entry: dict | str,                 # an `HF_ENTRIES` entry or its name
                     pretrained: bool = False,          # load the weights (from `checkpoint` or the hub) instead of random ones
@@ -377,11 +397,13 @@ def hf_source_model(entry: dict | str,                 # an `HF_ENTRIES` entry o
     model_class = getattr(tr, entry["model_class"])
     if pretrained or checkpoint is not None:
         if config_overrides: raise ValueError(f"config overrides {sorted(config_overrides)} only apply to random weights (pretrained=False)")
-        source = checkpoint if checkpoint is not None else entry["repo_id"]
+        source = str(check_hf_folder(checkpoint)) if checkpoint is not None else entry["repo_id"]
         if checkpoint is None: require_cached(entry["repo_id"], entry["name"])
         with source_loading(source, entry["name"]):
             model, info = model_class.from_pretrained(source, output_loading_info=True, **entry["model_kwargs"])
         _check_loading_info(info, source, entry["name"])
+        # transformers builds whatever size the folder's config.json says: it must be the size the entry records
+        check_shape(hf_vit_config(model, entry["convert_image_size"]), hf_entry_config(entry), source, entry["name"])
     else:
         config = getattr(tr, entry["config_class"])(**{**entry["config"], **config_overrides})
         model = model_class(config, **entry["model_kwargs"])

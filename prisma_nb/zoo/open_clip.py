@@ -15,7 +15,7 @@ from jaxtyping import Float
 from ..config import ViTConfig
 from ..vit import HookedViT
 from .compat import import_open_clip
-from .weights import check_checkpoint, source_loading, require_cached
+from .weights import check_checkpoint, source_loading, require_cached, hooked_vit_from_state, check_shape
 
 # %% auto #0
 __all__ = ['SUPPORTED_OPEN_CLIP', 'OPEN_CLIP_MODELS', 'DEFAULT_TEMPLATES', 'open_clip_vit_config', 'open_clip_state_dict',
@@ -57,11 +57,11 @@ def open_clip_vit_config(visual: nn.Module) -> ViTConfig:
 # %% ../../nbs/06b_zoo.open_clip.ipynb #ea545683
 @torch.no_grad()
 def open_clip_state_dict(visual: nn.Module, model: HookedViT) -> dict[str, Tensor]:
-    "State dict for `model` (built from `open_clip_vit_config(visual)`) holding the tower's weights."
+    "State dict for `model` (built from `open_clip_vit_config(visual)`) holding the tower's weights; absent biases are `None` (zeros when loaded)."
     cfg = model.cfg
     h, k, d = cfg.n_heads, cfg.d_head, cfg.d_model
     conv = visual.conv1
-    sd = {"patch_embed.weight": conv.weight, "patch_embed.bias": conv.bias if conv.bias is not None else torch.zeros(d),
+    sd = {"patch_embed.weight": conv.weight, "patch_embed.bias": conv.bias,
           "cls_token": visual.class_embedding, "pos_embed": visual.positional_embedding}
     if cfg.ln_pre: sd.update({"ln_pre.w": visual.ln_pre.weight, "ln_pre.b": visual.ln_pre.bias})
     for l, blk in enumerate(visual.transformer.resblocks):
@@ -76,15 +76,15 @@ def open_clip_state_dict(visual: nn.Module, model: HookedViT) -> dict[str, Tenso
                    p + "mlp.W_out": blk.mlp.c_proj.weight.T, p + "mlp.b_out": blk.mlp.c_proj.bias})
         if cfg.layer_scale: sd.update({p + "ls1": blk.ls_1.gamma, p + "ls2": blk.ls_2.gamma})
     sd.update({"ln_final.w": visual.ln_post.weight, "ln_final.b": visual.ln_post.bias})
-    if cfg.head == "projection": sd.update({"W_head": visual.proj, "b_head": torch.zeros(cfg.d_proj)})
-    return {n: t.detach().clone().contiguous() for n, t in sd.items()}
+    if cfg.head == "projection": sd.update({"W_head": visual.proj, "b_head": None})
+    return {n: t.detach().clone().contiguous() if t is not None else None for n, t in sd.items()}
 
 def from_open_clip(model: nn.Module) -> HookedViT:
     "A `HookedViT` computing what the image tower of the OpenCLIP `model` (a CLIP model or its `.visual`) computes."
     visual = getattr(model, "visual", model)
-    hooked = HookedViT(open_clip_vit_config(visual))
-    hooked.load_state_dict(open_clip_state_dict(visual, hooked), strict=True)
-    return hooked.to(visual.conv1.weight.dtype).eval()
+    cfg = open_clip_vit_config(visual)
+    with torch.device("meta"): shapes = HookedViT(cfg)  # the target's shapes, nothing allocated
+    return hooked_vit_from_state(cfg, open_clip_state_dict(visual, shapes), visual.conv1.weight, "an OpenCLIP image tower")
 
 # %% ../../nbs/06b_zoo.open_clip.ipynb #16d6fa3f
 def open_clip_parity(model: nn.Module, images: Tensor) -> dict[str, float]:
@@ -170,7 +170,11 @@ def create_open_clip_model(arch: str, tag: str | None = None, pretrained: bool =
 
 def load_open_clip(arch: str, tag: str | None = None, pretrained: bool = True, checkpoint: str | None = None, **kwargs) -> HookedViT:
     "The image tower of OpenCLIP's `arch` (weights of `tag` or `checkpoint`) as a `HookedViT`."
-    return from_open_clip(create_open_clip_model(arch, tag, pretrained, checkpoint, **kwargs))
+    model = from_open_clip(create_open_clip_model(arch, tag, pretrained, checkpoint, **kwargs))
+    if pretrained or checkpoint is not None:  # the weights must be of the size the name (and kwargs) stand for
+        expected = open_clip_vit_config(create_open_clip_model(arch, tag, pretrained=False, **(kwargs | dict(device="meta"))).visual)
+        check_shape(model.cfg, expected, checkpoint if checkpoint is not None else f"{arch}:{tag}", f"open_clip/{arch}" + (f":{tag}" if tag else ""))
+    return model
 
 # %% ../../nbs/06b_zoo.open_clip.ipynb #392d21c3
 def open_clip_transforms(arch: str, tag: str | None = None) -> Callable:

@@ -12,7 +12,7 @@ from torch import nn
 from ..config import ViTConfig
 from ..vit import HookedViT
 from .compat import import_timm
-from .weights import check_checkpoint, source_loading, require_cached
+from .weights import check_checkpoint, source_loading, require_cached, hooked_vit_from_state, check_shape
 
 # %% auto #0
 __all__ = ['TIMM_MODELS', 'TIMM_ALIASES', 'SUPPORTED_TIMM', 'timm_vit_config', 'timm_vit_state_dict', 'from_timm_vit',
@@ -32,35 +32,54 @@ def _act_name(act: nn.Module) -> str:
     if isinstance(act, getattr(layers, "GELU", ())): return "gelu"
     raise ValueError(f"timm MLP activation {type(act).__name__} has no HookedViT equivalent; supported: GELU, GELUTanh, QuickGELU, ReLU, SiLU")
 
-def timm_vit_config(tm: nn.Module) -> ViTConfig:
-    "The `ViTConfig` of a timm `VisionTransformer`, or a `ValueError` naming what does not map."
+def _timm_problems(tm: nn.Module) -> list[str]:
+    "What of a timm `VisionTransformer` a `HookedViT` does not express (empty if it converts)."
     timm = import_timm()
-    vt = timm.models.vision_transformer
-    if not isinstance(tm, vt.VisionTransformer): raise TypeError(f"expected a timm VisionTransformer, got {type(tm).__name__}")
-    if getattr(tm, "dist_token", None) is not None:
-        raise ValueError("distilled DeiT (a distillation token with its own head, averaged with the class head) does not map "
-                         "onto HookedViT; use a non-distilled DeiT such as deit_base_patch16_224 or deit3_base_patch16_224")
-    problems = []
+    vt, layers = timm.models.vision_transformer, timm.layers
     blk = tm.blocks[0]
-    if type(blk) is not vt.Block: problems.append(f"block type {type(blk).__name__} (only the standard pre-norm Block maps)")
-    if not isinstance(getattr(blk.attn, "q_norm", nn.Identity()), nn.Identity): problems.append("query/key norms (qk_norm=True)")
-    if not isinstance(getattr(blk.attn, "norm", nn.Identity()), nn.Identity): problems.append("a norm inside attention (scale_attn_norm)")
-    mlp_kind = type(getattr(blk, "mlp", None)).__name__
-    if mlp_kind not in ("Mlp", "GluMlp", "SwiGLU") or not isinstance(getattr(blk.mlp, "norm", nn.Identity()), nn.Identity):
-        problems.append(f"MLP type {mlp_kind} (the plain two-layer Mlp and the gated GluMlp / SwiGLU map)")
+    if type(blk) is not vt.Block:
+        kind = type(blk).__name__
+        why = {"ParallelThingsBlock": "parallel attention and MLP branches", "ParallelScalingBlock": "attention and MLP in parallel from one norm",
+               "DiffParallelScalingBlock": "differential attention in parallel with the MLP", "ResPostBlock": "post-norm residuals"}.get(kind, "")
+        return [f"block type {kind}" + (f" ({why})" if why else "") + "; only the standard pre-norm Block maps"]
+    problems = []
+    if type(blk.attn) is not layers.Attention:
+        problems.append(f"attention type {type(blk.attn).__name__}" + (" (differential attention)" if "Diff" in type(blk.attn).__name__ else "")
+                        + "; only timm's standard Attention maps")
+    else:
+        if not isinstance(blk.attn.q_norm, nn.Identity) or not isinstance(blk.attn.k_norm, nn.Identity): problems.append("query/key norms (qk_norm=True)")
+        if not isinstance(blk.attn.norm, nn.Identity): problems.append("a norm inside attention (scale_attn_norm)")
+    mlp_kind = type(blk.mlp).__name__
+    if mlp_kind not in ("Mlp", "GluMlp", "SwiGLU"): problems.append(f"MLP type {mlp_kind} (the plain two-layer Mlp and the gated GluMlp / SwiGLU map)")
+    elif not isinstance(getattr(blk.mlp, "norm", nn.Identity()), nn.Identity): problems.append("a norm inside the MLP (scale_mlp_norm)")
     elif mlp_kind == "GluMlp" and blk.mlp.chunk_dim != -1: problems.append("a GluMlp gating across channels of another dimension")
     pool = getattr(tm, "attn_pool", None)
-    if pool is not None and (pool.latent_len != 1 or pool.pos_embed is not None or isinstance(pool.q, nn.Identity)
-                             or not isinstance(pool.q_norm, nn.Identity) or pool.mlp is None or pool.pool != "token"):
-        problems.append("an attention pool other than SigLIP's (one latent query with q projection, no q/k norm or position embedding, an MLP)")
+    if pool is not None:
+        if type(pool) is not vt.AttentionPoolLatent: problems.append(f"attention pool {type(pool).__name__} (only SigLIP's AttentionPoolLatent maps)")
+        elif (pool.latent_len != 1 or pool.pos_embed is not None or isinstance(pool.q, nn.Identity) or not isinstance(pool.q_norm, nn.Identity)
+              or pool.mlp is None or pool.pool != "token"):
+            problems.append("an attention pool other than SigLIP's (one latent query with q projection, no q/k norm or position embedding, an MLP)")
     if not all(isinstance(m, (nn.Identity, nn.LayerNorm)) for m in (tm.norm, tm.fc_norm)): problems.append("a final norm that is not a LayerNorm")
     if not isinstance(tm.norm, nn.Identity) and not isinstance(tm.fc_norm, nn.Identity): problems.append("norms both before and after pooling")
     if tm.global_pool not in ("token", "avg", "map", ""): problems.append(f"global_pool={tm.global_pool!r}")
     if tm.global_pool == "avg" and getattr(tm, "pool_include_prefix", False): problems.append("mean pooling that includes prefix tokens")
     if tm.pos_embed is None: problems.append("no absolute position embedding")
-    if not isinstance(tm.patch_embed.norm, nn.Identity): problems.append("a norm in the patch embedding")
+    if type(tm.patch_embed) is not layers.PatchEmbed: problems.append(f"patch embedding {type(tm.patch_embed).__name__} (only the convolutional PatchEmbed maps)")
+    elif not isinstance(tm.patch_embed.norm, nn.Identity): problems.append("a norm in the patch embedding")
     if not all(isinstance(m, nn.LayerNorm) for m in (blk.norm1, blk.norm2)): problems.append(f"norm type {type(blk.norm1).__name__} (only LayerNorm maps)")
+    return problems
+
+def timm_vit_config(tm: nn.Module) -> ViTConfig:
+    "The `ViTConfig` of a timm `VisionTransformer`, or a `ValueError` naming what does not map."
+    vt = import_timm().models.vision_transformer
+    if not isinstance(tm, vt.VisionTransformer): raise TypeError(f"expected a timm VisionTransformer, got {type(tm).__name__}")
+    if getattr(tm, "dist_token", None) is not None:
+        raise ValueError("distilled DeiT (a distillation token with its own head, averaged with the class head) does not map "
+                         "onto HookedViT; use a non-distilled DeiT such as deit_base_patch16_224 or deit3_base_patch16_224")
+    problems = _timm_problems(tm)
     if problems: raise ValueError("this timm model does not map onto HookedViT: " + "; ".join(problems))
+    blk = tm.blocks[0]
+    mlp_kind = type(blk.mlp).__name__
     n_classes = tm.head.out_features if isinstance(tm.head, nn.Linear) else None
     ls = not isinstance(blk.ls1, nn.Identity)
     return ViTConfig(d_model=tm.embed_dim, n_layers=len(tm.blocks), n_heads=blk.attn.num_heads,
@@ -71,7 +90,8 @@ def timm_vit_config(tm: nn.Module) -> ViTConfig:
                      ln_pre=not isinstance(tm.norm_pre, nn.Identity), layer_scale=ls,
                      pool={"token": "cls", "avg": "mean", "map": "map", "": "none"}[tm.global_pool],
                      final_norm="pooled" if isinstance(tm.fc_norm, nn.LayerNorm) else "tokens" if isinstance(tm.norm, nn.LayerNorm) else "none",
-                     head="classes" if n_classes else "none", n_classes=n_classes)
+                     head="classes" if n_classes else "none", n_classes=n_classes,
+                     map_prefix=bool(tm.pool_include_prefix) if tm.global_pool == "map" else True)
 
 # %% ../../nbs/06_zoo.timm.ipynb #2d58308f
 def _mlp_inputs(mlp: nn.Module) -> dict[str, torch.Tensor | None]:
@@ -88,7 +108,7 @@ def _mlp_inputs(mlp: nn.Module) -> dict[str, torch.Tensor | None]:
 
 @torch.no_grad()
 def timm_vit_state_dict(tm: nn.Module, model: HookedViT) -> dict[str, torch.Tensor]:
-    "State dict for `model` (built from `timm_vit_config(tm)`) holding `tm`'s weights; absent biases become zeros."
+    "State dict for `model` (built from `timm_vit_config(tm)`) holding `tm`'s weights; absent biases are `None` (zeros when loaded)."
     cfg = model.cfg
     h, k, d = cfg.n_heads, cfg.d_head, cfg.d_model
     sd = {"patch_embed.weight": tm.patch_embed.proj.weight, "patch_embed.bias": tm.patch_embed.proj.bias}
@@ -101,7 +121,7 @@ def timm_vit_state_dict(tm: nn.Module, model: HookedViT) -> dict[str, torch.Tens
     for l, blk in enumerate(tm.blocks):
         p = f"blocks.{l}."
         Wq, Wk, Wv = blk.attn.qkv.weight.reshape(3, h, k, d).permute(0, 1, 3, 2)
-        bias = blk.attn.qkv.bias if blk.attn.qkv.bias is not None else torch.zeros(3 * h * k)
+        bias = blk.attn.qkv.bias if blk.attn.qkv.bias is not None else blk.attn.qkv.weight.new_zeros(3 * h * k)
         sd.update({p + "ln1.w": blk.norm1.weight, p + "ln1.b": blk.norm1.bias,
                    p + "attn.W_Q": Wq, p + "attn.W_K": Wk, p + "attn.W_V": Wv,
                    **{p + f"attn.b_{n}": b for n, b in zip("QKV", bias.reshape(3, h, k))},
@@ -115,7 +135,7 @@ def timm_vit_state_dict(tm: nn.Module, model: HookedViT) -> dict[str, torch.Tens
     if cfg.pool == "map":
         pool = tm.attn_pool
         Wk, Wv = pool.kv.weight.reshape(2, h, k, d).permute(0, 1, 3, 2)
-        bk, bv = (pool.kv.bias if pool.kv.bias is not None else torch.zeros(2 * h * k)).reshape(2, h, k)
+        bk, bv = (pool.kv.bias if pool.kv.bias is not None else pool.kv.weight.new_zeros(2 * h * k)).reshape(2, h, k)
         sd.update({"attn_pool.probe": pool.latent[0, 0], "attn_pool.W_Q": pool.q.weight.reshape(h, k, d).permute(0, 2, 1),
                    "attn_pool.b_Q": pool.q.bias.reshape(h, k) if pool.q.bias is not None else None,
                    "attn_pool.W_K": Wk, "attn_pool.W_V": Wv, "attn_pool.b_K": bk, "attn_pool.b_V": bv,
@@ -124,15 +144,13 @@ def timm_vit_state_dict(tm: nn.Module, model: HookedViT) -> dict[str, torch.Tens
                    "attn_pool.mlp.W_in": pool.mlp.fc1.weight.T, "attn_pool.mlp.b_in": pool.mlp.fc1.bias,
                    "attn_pool.mlp.W_out": pool.mlp.fc2.weight.T, "attn_pool.mlp.b_out": pool.mlp.fc2.bias})
     if cfg.head == "classes": sd.update({"W_head": tm.head.weight.T, "b_head": tm.head.bias})
-    shapes = {n: p.shape for n, p in model.state_dict().items()}
-    return {n: t.detach().clone().contiguous() if t is not None else torch.zeros(shapes[n]) for n, t in sd.items()}
+    return {n: t.detach().clone().contiguous() if t is not None else None for n, t in sd.items()}
 
 def from_timm_vit(tm: nn.Module) -> HookedViT:
-    "A `HookedViT` computing what the timm `VisionTransformer` `tm` computes."
+    "A `HookedViT` computing what the timm `VisionTransformer` `tm` computes (in its dtype, on its device)."
     cfg = timm_vit_config(tm)
-    model = HookedViT(cfg)
-    model.load_state_dict(timm_vit_state_dict(tm, model), strict=True)
-    return model.to(next(tm.parameters()).dtype).eval()
+    with torch.device("meta"): shapes = HookedViT(cfg)  # the target's parameter shapes, nothing allocated
+    return hooked_vit_from_state(cfg, timm_vit_state_dict(tm, shapes), next(tm.parameters()), "a timm VisionTransformer")
 
 # %% ../../nbs/06_zoo.timm.ipynb #900fd44b
 @torch.no_grad()
@@ -146,12 +164,13 @@ def scramble_weights_(model: nn.Module, seed: int = 0, std: float = 0.3) -> nn.M
     return model
 
 def timm_parity(tm: nn.Module, images: torch.Tensor) -> dict[str, float]:
-    "Max abs difference of the logits, of each block's output and of each attention pattern between timm and the conversion."
+    "Max abs difference of the logits, of the embeddings and each block's output, and of each attention pattern between timm and the conversion."
     hooked = from_timm_vit(tm)
-    outs, patterns = [], []
+    outs, patterns, embeds = [], [], []
     # timm's unfused attention path passes the softmaxed pattern `[batch, head, query, key]` through `attn_drop`
     fused = [b.attn.fused_attn for b in tm.blocks]
     handles = [b.register_forward_hook(lambda m, i, o: outs.append(o)) for b in tm.blocks]
+    handles.append(tm.blocks[0].register_forward_pre_hook(lambda m, i: embeds.append(i[0])))
     handles += [b.attn.attn_drop.register_forward_hook(lambda m, i, o: patterns.append(o)) for b in tm.blocks]
     try:
         for b in tm.blocks: b.attn.fused_attn = False
@@ -160,8 +179,10 @@ def timm_parity(tm: nn.Module, images: torch.Tensor) -> dict[str, float]:
         for hd in handles: hd.remove()
         for b, f in zip(tm.blocks, fused): b.attn.fused_attn = f
     with torch.no_grad():
-        logits, cache = hooked.run_with_cache(images, names_filter=lambda n: n.endswith(("hook_resid_post", "hook_pattern")))
-    diffs = {f"resid_post {l}": (cache["resid_post", l] - o).abs().max().item() for l, o in enumerate(outs)}
+        logits, cache = hooked.run_with_cache(images, names_filter=lambda n: n.endswith(("hook_resid_post", "hook_pattern"))
+                                              or n == "blocks.0.hook_resid_pre")
+    diffs = {"resid_pre 0": (cache["resid_pre", 0] - embeds[0]).abs().max().item()}
+    diffs |= {f"resid_post {l}": (cache["resid_post", l] - o).abs().max().item() for l, o in enumerate(outs)}
     diffs |= {f"pattern {l}": (cache["pattern", l] - p).abs().max().item() for l, p in enumerate(patterns)}
     diffs["logits"] = (logits - ref).abs().max().item()
     return diffs
@@ -240,7 +261,11 @@ def load_timm(model_name: str, pretrained: bool = True, checkpoint: str | None =
     "The timm model `model_name` as a `HookedViT` (kwargs go to `timm.create_model`)."
     tm = create_timm_model(model_name, pretrained, checkpoint, **kwargs)
     check_timm_vit(tm, model_name)
-    return from_timm_vit(tm)
+    model = from_timm_vit(tm)
+    if pretrained or checkpoint is not None:  # the weights must be of the size the name (and kwargs) stand for
+        with torch.device("meta"): expected = timm_vit_config(import_timm().create_model(model_name, pretrained=False, **kwargs))
+        check_shape(model.cfg, expected, checkpoint if checkpoint is not None else model_name, f"timm/{model_name}")
+    return model
 
 # %% ../../nbs/06_zoo.timm.ipynb #44bdb02e
 def timm_transforms(model_name: str) -> Callable:

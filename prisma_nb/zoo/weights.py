@@ -8,20 +8,29 @@ Docs: https://prisma-nb.github.io/prisma_nb/zoo.weights.html.md"""
 from __future__ import annotations
 import contextlib, os, pickle, re
 from pathlib import Path
+import torch
+from ..config import ViTConfig
+from ..files import file_kind, safetensors_header, check_torch_file, SAFETENSORS_FIX
+from ..vit import HookedViT
 
 # %% auto #0
-__all__ = ['SAFE_SUFFIXES', 'check_checkpoint', 'key_mismatch_message', 'source_loading', 'hub_offline', 'require_cached']
+__all__ = ['SAFE_SUFFIXES', 'CHECKPOINT_FIX', 'SHAPE_FIELDS', 'check_checkpoint', 'mismatch_message', 'key_mismatch_message',
+           'check_state_dict', 'source_loading', 'hooked_vit_from_state', 'describe_shape', 'check_shape',
+           'hub_offline', 'require_cached']
 
 # %% ../../nbs/05b_zoo.weights.ipynb #0bd8e6b8
 SAFE_SUFFIXES = (".safetensors", ".pt", ".pth", ".bin", ".ckpt")
+CHECKPOINT_FIX = "pass the weights file the source library wrote (model.safetensors, or a torch.save state dict)"
 
 def check_checkpoint(path: str | Path) -> Path:
-    "The checkpoint `path` as a `Path`, or a clear error if it is missing or not a weights file."
+    "The checkpoint `path` as a `Path`, or a clear error if it is missing, not a weights file, or damaged."
     path = Path(path).expanduser()
     if not path.exists(): raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
     if path.is_dir(): raise IsADirectoryError(f"checkpoint {str(path)!r} is a folder; pass the weights file inside it")
     if path.suffix not in SAFE_SUFFIXES:
         raise ValueError(f"checkpoint {path.name!r} has suffix {path.suffix!r}; expected one of {', '.join(SAFE_SUFFIXES)}")
+    if path.suffix == ".safetensors": safetensors_header(path, CHECKPOINT_FIX)
+    else: check_torch_file(path, CHECKPOINT_FIX)
     return path
 
 # %% ../../nbs/05b_zoo.weights.ipynb #7a3691b5
@@ -29,20 +38,35 @@ def _keys_after(label: str, text: str) -> list[str]:
     m = re.search(label + r' key\(s\) in state_dict: (.*?)\.\s*(?:\n|$)', text)
     return re.findall(r'"([^"]+)"', m.group(1)) if m else []
 
+def mismatch_message(checkpoint, target: str, missing=(), unexpected=(), sizes=(), limit: int = 8,
+                     fix: str = "is it a checkpoint of another architecture? pick the model name it was trained as") -> str:
+    "The message for weights that do not fit `target`: missing and unexpected keys, and `(key, checkpoint shape, model shape)` mismatches."
+    def show(keys): return ", ".join(map(str, keys[:limit])) + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+    parts = [f"checkpoint {str(checkpoint)!r} does not fit {target}:"]
+    if missing: parts.append(f"missing keys ({len(missing)}): {show(list(missing))};")
+    if unexpected: parts.append(f"unexpected keys ({len(unexpected)}): {show(list(unexpected))};")
+    if sizes: parts.append(f"shape mismatches ({len(sizes)}): " + show([f"{k} {list(a)} vs {list(b)}" for k, a, b in sizes]) + ";")
+    return " ".join(parts + [fix])
+
+def _size(text: str) -> list[int]: return [int(s) for s in re.findall(r"\d+", text)]
+
 def key_mismatch_message(error: Exception, checkpoint, target: str, limit: int = 8) -> str | None:
     "A readable message for a `load_state_dict` key mismatch (`None` if `error` is something else)."
     text = str(error)
     missing, unexpected = _keys_after("Missing", text), _keys_after("Unexpected", text)
-    sizes = re.findall(r"size mismatch for ([^:]+): copying a param with shape (torch.Size\(\[[^\]]*\]\)) from checkpoint, "
-                       r"the shape in current model is (torch.Size\(\[[^\]]*\]\))", text)
+    sizes = re.findall(r"size mismatch for ([^:]+): copying a param with shape torch.Size\((\[[^\]]*\])\) from checkpoint, "
+                       r"the shape in current model is torch.Size\((\[[^\]]*\])\)", text)
     if not (missing or unexpected or sizes): return None
-    def show(keys): return ", ".join(keys[:limit]) + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
-    parts = [f"checkpoint {str(checkpoint)!r} does not fit {target}:"]
-    if missing: parts.append(f"missing keys ({len(missing)}): {show(missing)};")
-    if unexpected: parts.append(f"unexpected keys ({len(unexpected)}): {show(unexpected)};")
-    if sizes: parts.append(f"shape mismatches ({len(sizes)}): " + show([f"{k} {a[10:]} vs {b[10:]}" for k, a, b in sizes]) + ";")
-    parts.append("is it a checkpoint of another architecture? pick the model name it was trained as")
-    return " ".join(parts)
+    return mismatch_message(checkpoint, target, missing, unexpected, [(k, _size(a), _size(b)) for k, a, b in sizes], limit)
+
+def check_state_dict(model: torch.nn.Module, state: dict, checkpoint, target: str):
+    "Raise `mismatch_message`'s `ValueError` unless `state` has exactly `model`'s keys, each of its shape."
+    expected = model.state_dict()
+    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    sizes = [(k, list(state[k].shape), list(v.shape)) for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    if missing or unexpected or sizes:
+        raise ValueError(mismatch_message(checkpoint, target, missing, unexpected, sizes,
+                                          fix="were the weights saved with this config? save the model again, or load it with its own config"))
 
 # %% ../../nbs/05b_zoo.weights.ipynb #050f30cb
 def _unpickling_error(e: BaseException | None) -> bool:
@@ -52,12 +76,25 @@ def _unpickling_error(e: BaseException | None) -> bool:
         e = e.__cause__ or e.__context__
     return False
 
+def _weights_files(checkpoint) -> list[Path]:
+    "The weights files a checkpoint (a file, or a folder written by `save_pretrained`) consists of."
+    path = Path(checkpoint).expanduser()
+    if path.is_file(): return [path]
+    return sorted(p for p in path.glob("*") if p.suffix in SAFE_SUFFIXES) if path.is_dir() else []
+
 @contextlib.contextmanager
 def source_loading(checkpoint, target: str):
-    "Turn a source loader's unpickling and key-mismatch errors for `checkpoint` into clear `ValueError`s naming `target`."
+    "Turn a source loader's unpickling, safetensors and key-mismatch errors for `checkpoint` into clear `ValueError`s naming `target`."
+    from safetensors import SafetensorError
     try: yield
+    except SafetensorError as e:
+        for f in _weights_files(checkpoint):
+            if f.suffix == ".safetensors": safetensors_header(f, CHECKPOINT_FIX)  # names the damaged file and how it is damaged
+        raise ValueError(f"checkpoint {str(checkpoint)!r} for {target} could not be read: {e}; {CHECKPOINT_FIX}") from e
     except (pickle.UnpicklingError, RuntimeError) as e:
         if _unpickling_error(e):
+            for f in _weights_files(checkpoint):
+                if f.suffix != ".safetensors": check_torch_file(f, CHECKPOINT_FIX)  # a file that is not a pickle at all says what it is
             raise ValueError(f"refused to load checkpoint {str(checkpoint)!r}: it needs unsafe unpickling (it holds more than "
                              "tensors, e.g. a pickled class), and prisma_nb only opens .pt/.bin files with "
                              "torch.load(weights_only=True). If you trust the file, re-save its tensors as safetensors: "
@@ -65,6 +102,47 @@ def source_loading(checkpoint, target: str):
         msg = key_mismatch_message(e, checkpoint, target)
         if msg is None: raise
         raise ValueError(msg) from e
+
+# %% ../../nbs/05b_zoo.weights.ipynb #e1011c12
+def hooked_vit_from_state(cfg: ViTConfig,                  # the architecture
+                          state: dict,                     # its weights; `None` values become zeros (absent biases)
+                          like: torch.Tensor,              # a tensor of the source: the model takes its dtype and device
+                          source: str = "the converted source",
+                         ) -> HookedViT:
+    "A `HookedViT` of `cfg` holding `state`, built on the meta device in `like`'s dtype and device, in eval mode."
+    with torch.device("meta"): model = HookedViT(cfg)
+    unfilled = sorted(set(dict(model.named_buffers())) - set(model.state_dict()))
+    if unfilled: raise RuntimeError(f"HookedViT has buffers outside its state dict ({', '.join(unfilled)}); build it without the meta device")
+    model = model.to(dtype=like.dtype).to_empty(device=like.device)
+    shapes = {n: t.shape for n, t in model.state_dict().items()}
+    state = {n: t.detach() if t is not None else torch.zeros(shapes.get(n, ()), dtype=like.dtype, device=like.device)
+             for n, t in state.items()}
+    check_state_dict(model, state, source, "HookedViT")
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+# %% ../../nbs/05b_zoo.weights.ipynb #4b091922
+SHAPE_FIELDS = ("n_layers", "d_model", "n_heads", "d_head", "d_mlp", "patch_size", "image_size", "n_channels", "n_registers",
+                "cls_token", "n_classes", "d_proj", "n_frames", "tubelet_size")
+
+def describe_shape(cfg: ViTConfig) -> str:
+    "A `ViTConfig`'s size in words: layers, width, heads, MLP width, patch, image, prefix tokens and outputs."
+    side = lambda t: f"{t[0]}" if t[0] == t[1] else f"{t[0]}x{t[1]}"
+    parts = [f"{cfg.n_layers} layers", f"width {cfg.d_model}", f"{cfg.n_heads} heads of {cfg.d_head}", f"MLP {cfg.d_mlp}",
+             f"patch {side(cfg.patch_size)}", f"image {side(cfg.image_size)}"]
+    if cfg.n_frames: parts.append(f"{cfg.n_frames} frames")
+    if cfg.n_registers: parts.append(f"{cfg.n_registers} registers")
+    if cfg.n_classes: parts.append(f"{cfg.n_classes} classes")
+    if cfg.d_proj: parts.append(f"projection {cfg.d_proj}")
+    return ", ".join(parts)
+
+def check_shape(loaded: ViTConfig, expected: ViTConfig, checkpoint, name: str):
+    "Refuse a checkpoint whose architecture (`loaded`) is not the size `name` stands for (`expected`), naming both."
+    differ = [f for f in SHAPE_FIELDS if getattr(loaded, f) != getattr(expected, f)]
+    if differ:
+        raise ValueError(f"checkpoint {str(checkpoint)!r} is not {name}: it holds a model of {describe_shape(loaded)}, but {name} is "
+                         f"{describe_shape(expected)} (they differ in {', '.join(differ)}); load it under the name of the model "
+                         "it was saved as, or convert the source model directly")
 
 # %% ../../nbs/05b_zoo.weights.ipynb #7b858fff
 def hub_offline() -> bool:
