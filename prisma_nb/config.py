@@ -102,7 +102,7 @@ def one_of(options, optional: bool = False, hint: str = "") -> OneOf:
 
 def list_of(item: Check, optional: bool = False, length: int | None = None, convert=list) -> Check:
     "A list (or tuple) whose every item passes `item`; of exactly `length` items when given."
-    words = f"a list of {'' if length is None else f'{length} '}{item.allowed.removeprefix('a ').removeprefix('an ')}s"
+    words = f"a list of {'' if length is None else f'{length} '}items, each {item.allowed}"
     def test(v): return (length is None or len(v) == length) and all(item.accepts(x) for x in v)
     return Check(words, (list, tuple), test, convert=convert, optional=optional)
 

@@ -18,15 +18,18 @@ from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from ..files import atomic_write, atomic_write_text
+from ..config import (ConfigError, check_fields, field_checks, integer, number, text, one_of, list_of,
+                              config_from_dict, read_json_object)
 from .coders import CoderConfig, SparseCoder, K_ARCHITECTURES
 from .store import ActivationSource
 
 # %% auto #0
 __all__ = ['TRAIN_CONFIG_VERSION', 'LR_SCHEDULES', 'DECODER_BIAS_INITS', 'NORMALIZATIONS', 'DECODER_NORMS',
-           'DEAD_FEATURE_METHODS', 'EARLY_STOPPING_METRICS', 'CHECKPOINT_VERSION', 'SPARSITY_PENALISED', 'TrainConfig',
-           'lr_factor', 'l1_factor', 'geometric_median', 'ActivationNormalizer', 'TensorSource', 'coder_hooks',
-           'coder_batch', 'check_source_fits', 'write_checkpoint', 'latest_checkpoint', 'read_checkpoint',
-           'TrainingDivergedError', 'TrainResult', 'SAETrainer', 'ghost_grads_loss', 'fold_normalization', 'train_sae']
+           'DEAD_FEATURE_METHODS', 'EARLY_STOPPING_METRICS', 'TRAIN_CHECKS', 'CHECKPOINT_VERSION', 'SPARSITY_PENALISED',
+           'TrainConfig', 'lr_factor', 'l1_factor', 'geometric_median', 'ActivationNormalizer', 'TensorSource',
+           'coder_hooks', 'coder_batch', 'check_source_fits', 'write_checkpoint', 'latest_checkpoint',
+           'read_checkpoint', 'TrainingDivergedError', 'TrainResult', 'SAETrainer', 'ghost_grads_loss',
+           'fold_normalization', 'train_sae']
 
 # %% ../../nbs/22_sae.train.ipynb #a38fd7f5
 TRAIN_CONFIG_VERSION = 1
@@ -75,36 +78,25 @@ class TrainConfig:
     progress: bool = True                     # show a tqdm progress bar
 
     def __post_init__(self):
-        self.betas = tuple(self.betas)
-        _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        _check_choice("decoder_bias_init", self.decoder_bias_init, DECODER_BIAS_INITS)
-        _check_choice("normalize", self.normalize, NORMALIZATIONS)
-        _check_choice("decoder_norm", self.decoder_norm, DECODER_NORMS)
-        _check_choice("dead_features", self.dead_features, DEAD_FEATURE_METHODS)
-        _check_choice("early_stopping_metric", self.early_stopping_metric, EARLY_STOPPING_METRICS)
-        _check_choice("init", self.init, ("kaiming", "coder"))
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0): raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas): raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
-        for name in ("batch_size", "epochs", "log_every", "dead_feature_window", "resample_every", "init_rows", "keep_checkpoints"):
-            _check_positive_int(name, getattr(self, name))
-        for name in ("total_steps", "total_tokens", "checkpoint_every", "early_stopping_patience"):
-            if getattr(self, name) is not None: _check_positive_int(name, getattr(self, name))
-        for name in ("warmup_steps", "l1_warmup_steps", "seed"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0: raise ValueError(f"{name} must be a non-negative int, got {v!r}")
-        if self.decoder_init_norm is not None and not self.decoder_init_norm > 0: raise ValueError(f"decoder_init_norm must be positive or None, got {self.decoder_init_norm!r}")
-        if self.grad_clip_norm is not None and not self.grad_clip_norm > 0: raise ValueError(f"grad_clip_norm must be positive or None, got {self.grad_clip_norm!r}")
-        if not 0 <= self.lr_end_factor <= 1: raise ValueError(f"lr_end_factor must be in [0, 1], got {self.lr_end_factor!r}")
+        check_fields(self, TRAIN_CHECKS)
         if self.checkpoint_every is not None and self.checkpoint_folder is None:
-            raise ValueError("checkpoint_every is set but checkpoint_folder is None; give a folder for the checkpoints")
+            raise ConfigError("checkpoint_every is set but checkpoint_folder is None; give a folder for the checkpoints", "checkpoint_folder")
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        raise ValueError(f"{name}={value!r} is not one of {choices}" + (f"; did you mean {close[0]!r}?" if close else ""))
+def _is_device(name: str) -> bool:
+    try: torch.device(name); return True
+    except (RuntimeError, ValueError): return False
 
-def _check_positive_int(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1: raise ValueError(f"{name} must be a positive int, got {value!r}")
+TRAIN_CHECKS = field_checks(TrainConfig,
+    lr=number(0), betas=list_of(number(0, 1, closed_low=True), length=2, convert=tuple), batch_size=integer(1),
+    total_steps=integer(1, optional=True), total_tokens=integer(1, optional=True), epochs=integer(1), seed=integer(0),
+    lr_schedule=one_of(LR_SCHEDULES), warmup_steps=integer(0), lr_end_factor=number(0, 1, closed_low=True, closed_high=True),
+    l1_warmup_steps=integer(0), grad_clip_norm=number(0, optional=True), init=one_of(("kaiming", "coder")),
+    decoder_init_norm=number(0, optional=True), decoder_bias_init=one_of(DECODER_BIAS_INITS), init_rows=integer(1),
+    normalize=one_of(NORMALIZATIONS), decoder_norm=one_of(DECODER_NORMS), dead_features=one_of(DEAD_FEATURE_METHODS),
+    dead_feature_window=integer(1), resample_every=integer(1), early_stopping_patience=integer(1, optional=True),
+    early_stopping_metric=one_of(EARLY_STOPPING_METRICS), early_stopping_min_delta=number(0, closed_low=True),
+    checkpoint_every=integer(1, optional=True), keep_checkpoints=integer(1), log_every=integer(1),
+    device=dataclasses.replace(text(), allowed="a torch device name such as 'cpu' or 'cuda:0'", test=_is_device))
 
 # %% ../../nbs/22_sae.train.ipynb #b6fb5f81
 def _train_to_dict(self: TrainConfig) -> dict:
@@ -112,18 +104,9 @@ def _train_to_dict(self: TrainConfig) -> dict:
     d = asdict(self); d["betas"] = list(self.betas)
     return {"format_version": TRAIN_CONFIG_VERSION, **d}
 
-def _train_from_dict(cls, d: dict) -> TrainConfig:
-    "Config from `to_dict`'s output; a newer version or an unknown field is an error that says what to do."
-    d = dict(d)
-    version = d.pop("format_version", TRAIN_CONFIG_VERSION)
-    if not isinstance(version, int) or version > TRAIN_CONFIG_VERSION:
-        raise ValueError(f"this TrainConfig has format_version {version!r}, newer than the {TRAIN_CONFIG_VERSION} this prisma_nb reads; upgrade prisma_nb")
-    known = [f.name for f in dataclasses.fields(cls)]
-    for k in d:
-        if k not in known:
-            close = difflib.get_close_matches(k, known, n=1)
-            raise ValueError(f"unknown TrainConfig field {k!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
-    return cls(**d)
+def _train_from_dict(cls, d: dict, source: str | None = None) -> TrainConfig:
+    "Config from `to_dict`'s output; a bad field, an unknown one or a newer format version is an error naming it (and `source`)."
+    return config_from_dict(cls, d, TRAIN_CONFIG_VERSION, source)
 
 def _train_to_json(self: TrainConfig, path: str | Path | None = None) -> str:
     "JSON text of the config, also written atomically to `path` if given."
@@ -132,9 +115,8 @@ def _train_to_json(self: TrainConfig, path: str | Path | None = None) -> str:
     return text
 
 def _train_from_json(cls, text_or_path: str | Path) -> TrainConfig:
-    "Config from JSON text or a JSON file."
-    is_text = str(text_or_path).lstrip().startswith("{")
-    return cls.from_dict(json.loads(text_or_path if is_text else Path(text_or_path).read_text()))
+    "Config from JSON text (starting with '{') or a JSON file; anything but a JSON object of fields is refused, naming the file."
+    return cls.from_dict(*read_json_object(text_or_path, "TrainConfig fields"))
 
 TrainConfig.to_dict, TrainConfig.to_json = _train_to_dict, _train_to_json
 TrainConfig.from_dict, TrainConfig.from_json = classmethod(_train_from_dict), classmethod(_train_from_json)
@@ -175,7 +157,7 @@ def geometric_median(points: Float[Tensor, "n d"],  # rows to summarise
 class ActivationNormalizer:
     "Per-hook affine normalisation of activations, with statistics learnt from sample rows."
     def __init__(self, mode: str = "none"):  # one of `NORMALIZATIONS`; "layer_norm" happens inside the coder, so it is the identity here
-        _check_choice("normalize", mode, NORMALIZATIONS)
+        one_of(NORMALIZATIONS)("normalize", mode)
         self.mode, self.mean, self.scale = mode, {}, {}
 
     @property
