@@ -22,6 +22,7 @@ from .zoo.registry import list_models, load_hooked_model, model_info, model_row
 from .viz.report import Report
 from .tour.circuits import circuits_section
 from .tour.sae import sae_section
+from .sae.store import check_finite
 
 # %% auto #0
 __all__ = ['TOUR_SECTIONS', 'TourContext', 'model_section', 'predictions_section', 'cache_section', 'attention_section',
@@ -67,13 +68,15 @@ class TourContext:
 
 # %% ../nbs/10_cli.ipynb #c0a838cf
 def _count_correct(model: HookedViT, data: ShapesWorld, n: int, progress: bool, batch: int = 250) -> int:
-    "Correct top-1 predictions on the first `n` items of `data`, drawn in batches."
+    "Correct top-1 predictions on the first `n` items of `data`, drawn in batches; non-finite outputs are refused."
     from tqdm.auto import tqdm
     correct = 0
     for start in tqdm(range(0, n, batch), desc="prisma-nb tour: evaluating", unit="batch", disable=not progress,
                       leave=False, file=sys.stderr):
         images, labels = data.images(range(start, min(start + batch, n)))
-        with torch.no_grad(): correct += (model(images).argmax(-1) == labels).sum().item()
+        with torch.no_grad(): logits = model(images)
+        check_finite(logits, "the model's outputs on the test images", start)  # a broken model stops the tour, naming the images
+        correct += (logits.argmax(-1) == labels).sum().item()
     return correct
 
 def model_section(ctx: TourContext):

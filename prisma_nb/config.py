@@ -220,6 +220,8 @@ class ViTConfig:
     def _validate_rotary(self):
         if self.rotary == "vjepa" and self.d_head < 6:
             raise ConfigError(f"rotary='vjepa' splits each head into time, height and width parts of an even width; d_head {self.d_head} is below 6", "d_head")
+        if self.rotary == "vjepa" and self.d_head % 2:
+            raise ConfigError(f"rotary='vjepa' rotates adjacent pairs of channels; d_head {self.d_head} is odd, choose an even one", "d_head")
         if self.rotary == "dinov3" and self.d_head % 4:
             raise ConfigError(f"rotary='dinov3' splits each head into four equal parts; d_head {self.d_head} is not a multiple of 4", "d_head")
         if self.rotary == "dinov3" and self.is_video: raise ConfigError("rotary='dinov3' is two-dimensional; use rotary='vjepa' for a video model", "rotary")

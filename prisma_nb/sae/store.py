@@ -25,7 +25,8 @@ from ..config import ConfigError, Check, integer, flag, text, one_of, list_of, j
 __all__ = ['Rows', 'DEFAULT_BUFFER_ROWS', 'TOKEN_SELECTIONS', 'STORE_VERSION', 'STORE_DTYPES', 'MANIFEST', 'MANIFEST_CHECKS',
            'shuffle_rows', 'ActivationSource', 'token_positions', 'check_hooks', 'stop_layer', 'check_data',
            'image_batches', 'model_name', 'describe_model', 'describe_data', 'token_shapes', 'activation_rows',
-           'write_shard', 'ActivationStore', 'check_manifest', 'cache_activations', 'ModelActivationSource']
+           'NonFiniteError', 'check_finite', 'write_shard', 'ActivationStore', 'check_manifest', 'cache_activations',
+           'ModelActivationSource']
 
 # %% ../../nbs/20_sae.store.ipynb #1809579f
 Rows = dict[str, Tensor]  # aligned rows, one `[rows, d]` tensor per hook name
@@ -314,6 +315,23 @@ def activation_rows(model,                   # a hooked model
         rows[h] = act.reshape(act.shape[0] * act.shape[1], -1)
     return rows
 
+# %% ../../nbs/20_sae.store.ipynb #71a7d084
+class NonFiniteError(ValueError):
+    "Images or activations holding NaN or ±Inf, refused with the images (or rows) that hold them."
+
+def check_finite(x: Tensor,          # `[items, ...]`: images, or rows of activations
+                 what: str,          # what `x` is, e.g. 'the images' or 'the activations at blocks.0.hook_resid_post'
+                 first: int = 0,     # index of the first item in the data
+                 per_item: int = 1,  # rows per item: `len(positions)` for token rows of images
+                 unit: str = "image",# what an item is called: 'image' or 'row'
+                ) -> Tensor:
+    "`x` if every value is finite; else a `NonFiniteError` naming the items that hold NaN or Inf (`first + row // per_item`)."
+    if not x.is_floating_point() or bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all()): return x  # one reduction; NaN and Inf reach the sum
+    bad = ((~torch.isfinite(x.reshape(len(x), -1))).any(-1).nonzero().flatten() // per_item + first).unique().tolist()
+    shown = ", ".join(map(str, bad[:8])) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
+    raise NonFiniteError(f"{what} of {unit}{'s' if len(bad) > 1 else ''} {shown} hold NaN or Inf; prisma_nb refuses non-finite "
+                         "values rather than let them into averages and features: check those inputs and the model's weights")
+
 # %% ../../nbs/20_sae.store.ipynb #2ce8cd35
 _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 
@@ -536,7 +554,9 @@ def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progres
             in_flight = writer.submit(write, k, pending, end)
         for first, images in image_batches(data, batch_size, start=start, skip=lambda first: first // per_shard in good):
             if images is None: continue
+            check_finite(images, "the images", first)
             rows = activation_rows(model, images, hooks, positions, stop)
+            for h, r in rows.items(): check_finite(r, f"the activations at {h}", first, per_item=len(positions))
             pending.append({h: r.to(device="cpu", dtype=dtype) for h, r in rows.items()})
             end = first + len(images)
             bar.update(len(images))

@@ -194,6 +194,8 @@ class TensorSource(ActivationSource):
         lengths = {len(v) for v in rows.values()}
         if len(lengths) != 1: raise ValueError(f"rows of every hook must have the same length to align; got lengths {sorted(lengths)}")
         if any(v.dim() != 2 for v in rows.values()): raise ValueError("rows must be 2-d tensors [n, d]; flatten tokens into rows first")
+        if not rows or len(next(iter(rows.values()))) == 0:
+            raise ValueError("the source is empty: it holds no rows; pass at least one row per hook, e.g. {'blocks.0.hook_resid_post': rows}")
         self.rows, self.hooks = rows, list(rows)
 
     @property
@@ -384,6 +386,7 @@ class SAETrainer:
     def _count_steps(self) -> int:
         "Steps of the run: `total_steps`, or the full batches in `total_tokens` rows or `epochs` passes."
         cfg = self.cfg
+        if self.source.n_rows == 0: raise ValueError(f"the source is empty: {self.source!r} holds 0 rows; cache some activations first")
         if cfg.total_steps is not None: return cfg.total_steps
         if cfg.total_tokens is None and not self.source.n_rows:
             raise ValueError("the source does not know how many rows it holds; set total_steps or total_tokens")
@@ -490,7 +493,7 @@ def _init_rows(self: SAETrainer) -> dict[str, Tensor]:
     for batch in self.source.batches(self.cfg.batch_size, epochs=1, seed=self.cfg.seed, hooks=self.hooks):
         chunks.append(batch); n += len(next(iter(batch.values())))
         if n >= self.cfg.init_rows: break
-    if not chunks: raise ValueError("the activation source yields no rows; cache some activations first")
+    if not chunks: raise ValueError("the source is empty: it yields no rows; cache some activations first")
     return {h: torch.cat([c[h] for c in chunks])[: self.cfg.init_rows].float() for h in self.hooks}
 
 @patch
