@@ -184,10 +184,12 @@ def build_tour(model: HookedViT,             # the model to describe
 # %% ../nbs/10_cli.ipynb #7c001544
 def check_writable(path: str | Path) -> Path:
     "`path` as a `Path` once a file could be created beside it (a probe is made and removed); else the reason, naming it."
-    path = check_target(path)
-    try: fd, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path = check_target(path)
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
-        raise OSError(f"cannot write {path}: {e.strerror or e}; choose a writable folder and a shorter name") from None
+        if e.errno is None: raise                   # check_target's own message (a folder, a missing folder)
+        raise OSError(f"cannot write {path}: {e.strerror}; choose a writable folder and a shorter name") from None
     os.close(fd); os.remove(probe)
     return path
 

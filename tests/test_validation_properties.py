@@ -12,7 +12,7 @@ from prisma_nb.sae.train import (TrainConfig, TensorSource, train_sae, TrainingD
                                  DECODER_BIAS_INITS, DECODER_NORMS, DEAD_FEATURE_METHODS)
 
 # derandomised: the same examples every run; no shrinking: a failure reports its example as drawn, at once
-FAST = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
+FAST = settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck),
                 phases=[Phase.explicit, Phase.generate])
 
 # values a careless file or caller could put in any field
