@@ -20,7 +20,7 @@ from fastcore.basics import patch
 from ..files import atomic_write, atomic_write_text
 from ..config import (ConfigError, check_fields, field_checks, integer, number, text, one_of, list_of,
                               config_from_dict, read_json_object)
-from .coders import CoderConfig, SparseCoder, K_ARCHITECTURES
+from .coders import CoderConfig, SparseCoder, K_ARCHITECTURES, normalize_input
 from .store import ActivationSource
 
 # %% auto #0
@@ -326,7 +326,8 @@ def _describe(i, cfg) -> str:
 def _prepare_coder(coder, cfg: TrainConfig, i: int):
     "A `SparseCoder` from a config (with the fields the training settings imply), or a given coder checked against them."
     implied = {}
-    if cfg.normalize == "layer_norm": implied["input_norm"] = "layer_norm"
+    coder_norm = coder.cfg.input_norm if isinstance(coder, nn.Module) else coder.input_norm
+    if cfg.normalize == "layer_norm": implied["input_norm"] = coder_norm if coder_norm != "none" else "layer_norm"  # keeps SAELens's
     if cfg.decoder_norm == "l1_scaled": implied["l1_weighted_by_decoder_norm"] = True
     if not isinstance(coder, nn.Module): return SparseCoder(dataclasses.replace(coder, **implied))
     wrong = {k: v for k, v in implied.items() if getattr(coder.cfg, k) != v}
@@ -422,10 +423,6 @@ def ghost_grads_loss(pre: Float[Tensor, "batch d_sae"],      # pre-activations
     return (mse / (ghost_mse + 1e-6)).detach() * ghost_mse
 
 # %% ../../nbs/22_sae.train.ipynb #d9652748
-def _layer_norm(x: Tensor) -> Tensor:
-    "Each row (of each crosscoder layer) centred and scaled to unit variance, as a coder with `input_norm='layer_norm'` sees it."
-    return (x - x.mean(-1, keepdim=True)) / (x.var(-1, keepdim=True, unbiased=False) + 1e-5).sqrt()
-
 SPARSITY_PENALISED = ("relu", "jumprelu", "gated")  # architectures whose loss has an `l1_coefficient` term
 
 @patch
@@ -438,7 +435,7 @@ def _loss(self: SAETrainer, i: int, x: Tensor, target: Tensor | None, l1_scale: 
     if l1_scale < 1 and arch in SPARSITY_PENALISED: loss = loss - (1 - l1_scale) * coder.cfg.l1_coefficient * out["sparsity"]
     if cfg.dead_features == "ghost_grads" and dead is not None and arch not in K_ARCHITECTURES:
         y = x if target is None else target
-        if coder.cfg.input_norm == "layer_norm" and target is None: y = _layer_norm(y)
+        if target is None: y = normalize_input(y, coder.cfg.input_norm)[0]   # what the coder reconstructs: its normalised input
         residual = (y - out["recon"]).detach().flatten(1)
         loss = loss + ghost_grads_loss(out["acts_pre"], residual, coder.W_dec_flat, dead, out["mse"])
     return {**out, "loss": loss}
@@ -517,7 +514,7 @@ def _initialize(self: SAETrainer):
                     coder.W_enc.copy_(W.T.reshape(coder.W_enc.shape))
         if cfg.decoder_norm == "unit": coder.set_decoder_norm_to_unit_norm()  # the tied encoder keeps the initial scale
         x, target = coder_batch(coder.cfg, rows)
-        if target is None: target = _layer_norm(x) if coder.cfg.input_norm == "layer_norm" else x
+        if target is None: target = normalize_input(x, coder.cfg.input_norm)[0]
         target = target.flatten(1)
         bias = {"geometric_median": geometric_median, "mean": lambda t: t.mean(0), "zeros": lambda t: torch.zeros(t.shape[1])}
         coder.b_dec.copy_(bias[cfg.decoder_bias_init](target).view_as(coder.b_dec))
