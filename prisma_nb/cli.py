@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/cli.html.md"""
 
 # %% ../nbs/10_cli.ipynb #3db9e7f8
 from __future__ import annotations
-import argparse, math, sys, time
+import argparse, math, os, sys, tempfile, time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,10 +22,11 @@ from .zoo.registry import list_models, load_hooked_model, model_info, model_row
 from .viz.report import Report
 from .tour.circuits import circuits_section
 from .tour.sae import sae_section
+from .sae.store import check_finite
 
 # %% auto #0
 __all__ = ['TOUR_SECTIONS', 'TourContext', 'model_section', 'predictions_section', 'cache_section', 'attention_section',
-           'build_tour', 'tour', 'main']
+           'build_tour', 'check_writable', 'check_folder_writable', 'tour', 'main']
 
 # %% ../nbs/10_cli.ipynb #c4798411
 def _log(progress: bool, message: str):
@@ -67,13 +68,15 @@ class TourContext:
 
 # %% ../nbs/10_cli.ipynb #c0a838cf
 def _count_correct(model: HookedViT, data: ShapesWorld, n: int, progress: bool, batch: int = 250) -> int:
-    "Correct top-1 predictions on the first `n` items of `data`, drawn in batches."
+    "Correct top-1 predictions on the first `n` items of `data`, drawn in batches; non-finite outputs are refused."
     from tqdm.auto import tqdm
     correct = 0
     for start in tqdm(range(0, n, batch), desc="prisma-nb tour: evaluating", unit="batch", disable=not progress,
                       leave=False, file=sys.stderr):
         images, labels = data.images(range(start, min(start + batch, n)))
-        with torch.no_grad(): correct += (model(images).argmax(-1) == labels).sum().item()
+        with torch.no_grad(): logits = model(images)
+        check_finite(logits, "the model's outputs on the test images", start)  # a broken model stops the tour, naming the images
+        correct += (logits.argmax(-1) == labels).sum().item()
     return correct
 
 def model_section(ctx: TourContext):
@@ -178,6 +181,27 @@ def build_tour(model: HookedViT,             # the model to describe
                      f"{time.strftime('%Y-%m-%d %H:%M')}. Self-contained: no network, no scripts.")
     return report
 
+# %% ../nbs/10_cli.ipynb #7c001544
+def check_writable(path: str | Path) -> Path:
+    "`path` as a `Path` once a file could be created beside it (a probe is made and removed); else the reason, naming it."
+    try:
+        path = check_target(path)
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        if e.errno is None: raise                   # check_target's own message (a folder, a missing folder)
+        raise OSError(f"cannot write {path}: {e.strerror}; choose a writable folder and a shorter name") from None
+    os.close(fd); os.remove(probe)
+    return path
+
+def check_folder_writable(folder: str | Path) -> Path:
+    "`folder` as a `Path` once files could be written in it, or in its nearest existing parent if it does not exist yet."
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir(): raise NotADirectoryError(f"{folder} is a file; give a folder to write into")
+    base = next(p for p in [folder, *folder.parents] if p.exists())
+    if not base.is_dir(): raise NotADirectoryError(f"cannot make {folder}: {base} is a file")
+    check_writable(base / "probe")
+    return folder
+
 # %% ../nbs/10_cli.ipynb #fa74b287
 def tour(model_name: str = "toy/shapes-2l",       # a name from `list_models()`
          out: str | Path = "prisma_nb_tour.html",  # the HTML file to write (its folder must exist)
@@ -188,7 +212,7 @@ def tour(model_name: str = "toy/shapes-2l",       # a name from `list_models()`
         ) -> Path:
     "Tour a registered model and save the self-contained HTML report to `out`; returns its path."
     start, out = time.perf_counter(), Path(out).expanduser()
-    check_target(out)  # fail before any work on a folder, or a file in a folder that does not exist
+    check_writable(out)  # fail before any work on a folder, a missing folder, or one that cannot be written
     _check_counts(n_images, n_eval, seed)
     info = model_info(model_name)  # an unknown name fails here, with suggestions
     _log(progress, f"loading {model_name}")
@@ -212,7 +236,7 @@ def _run_train_toy(args) -> int:
     names = [n.removeprefix("toy/") for n in args.names]
     if args.all and names: raise ValueError("pass toy model names or --all, not both")
     if not args.all and not names: raise ValueError(f"name the toy models to train, or pass --all; choose from {', '.join(TOY_RECIPES)}")
-    out = Path(args.out).expanduser()
+    out = check_folder_writable(args.out)   # before minutes of training, not at the save
     results = train_zoo(out, None if args.all else names, progress=not args.quiet)
     for name, meta in results.items():
         print(f"toy/{name}: test accuracy {meta['test_accuracy']:.4f} on {meta['n_test']:,} images, "
@@ -274,4 +298,4 @@ def main(argv: list[str] | None = None  # arguments without the program name (de
         return 130
 
 # %% ../nbs/10_cli.ipynb #8d22ed10
-if __name__ == "__main__": sys.exit(main())
+if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())  # `python -m prisma_nb.cli`; never in a notebook's kernel

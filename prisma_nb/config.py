@@ -6,13 +6,141 @@ Docs: https://prisma-nb.github.io/prisma_nb/config.html.md"""
 
 # %% ../nbs/01_config.ipynb #c4175d65
 from __future__ import annotations
-import dataclasses, difflib, json
+import dataclasses, difflib, json, math, typing
 from dataclasses import dataclass, asdict
 from pathlib import Path
+from typing import Any, Callable
 from .files import atomic_write_text
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'POOLINGS', 'HEADS', 'HEAD_ACTIVATIONS', 'FINAL_NORMS', 'ROTARY_KINDS', 'CONFIG_VERSION', 'ViTConfig']
+__all__ = ['ACTIVATIONS', 'POOLINGS', 'HEADS', 'HEAD_ACTIVATIONS', 'FINAL_NORMS', 'ROTARY_KINDS', 'CONFIG_VERSION', 'VIT_CHECKS',
+           'ConfigError', 'did_you_mean', 'Check', 'OneOf', 'integer', 'number', 'flag', 'text', 'one_of', 'list_of',
+           'size_pair', 'json_object', 'field_checks', 'check_fields', 'ViTConfig', 'read_json_object',
+           'config_from_dict']
+
+# %% ../nbs/01_config.ipynb #f3b71dde
+class ConfigError(ValueError, TypeError):
+    "A config field, or a config file, holding something it cannot: the message names the field (`.field`), the value and what is allowed."
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+def _show(value) -> str:
+    "`value` as an error shows it: its repr (cut short) and its type."
+    text = repr(value)
+    return f"{text[:60] + '…' if len(text) > 60 else text} ({type(value).__name__})"
+
+def did_you_mean(value, options) -> str:
+    "'; did you mean 'x'?' for the option closest to `value`, or ''."
+    close = difflib.get_close_matches(str(value).lower(), [str(o) for o in options], n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+@dataclass(frozen=True)
+class Check:
+    "How one field is checked: the types it takes, a test of the value, and the words saying what is allowed."
+    allowed: str                              # what the field takes, in words, e.g. 'a positive integer'
+    types: tuple = (object,)                  # accepted types; a bool is accepted only where `bool` is listed
+    test: Callable[[Any], bool] | None = None # True when a value of the right type is in range
+    convert: Callable[[Any], Any] | None = None # normalises an accepted value (e.g. a list into a tuple)
+    optional: bool = False                    # None is allowed too
+    hint: str = ""                            # appended to the error: how to fix it
+
+    def accepts(self, value) -> bool:
+        if isinstance(value, bool) and bool not in self.types: return False
+        if not isinstance(value, self.types): return False
+        try: return self.test is None or bool(self.test(value))
+        except (TypeError, ValueError, OverflowError): return False
+
+    def message(self, name: str, value) -> str:
+        return f"{name} must be {self.allowed}{' or None' if self.optional else ''}, got {_show(value)}{self.hint}"
+
+    def __call__(self, name: str, value):
+        "The value of field `name`, normalised, or a `ConfigError` naming the field, its value and what is allowed."
+        if value is None and self.optional: return None
+        if not self.accepts(value): raise ConfigError(self.message(name, value), name)
+        return value if self.convert is None else self.convert(value)
+
+@dataclass(frozen=True)
+class OneOf(Check):
+    "A choice among `options` (strings); the error suggests the closest one."
+    options: tuple = ()
+    def message(self, name: str, value) -> str:
+        return f"{name} {value!r} is not one of {self.options}{did_you_mean(value, self.options)}{self.hint}"
+
+# %% ../nbs/01_config.ipynb #3029d9e4
+def _finite(v) -> bool: return math.isfinite(v)
+
+def integer(min: int = 1, optional: bool = False, hint: str = "") -> Check:
+    "An `int` (never a bool or a float) of at least `min`."
+    words = {0: "a non-negative integer", 1: "a positive integer"}.get(min, f"an integer ≥ {min}")
+    return Check(words, (int,), lambda v: v >= min, optional=optional, hint=hint)
+
+def number(low: float | None = None, high: float | None = None,   # the range: `low < v` (or `low <= v` with `closed_low`)...
+           closed_low: bool = False, closed_high: bool = False,     # ...and `v < high` (or `v <= high` with `closed_high`)
+           optional: bool = False, hint: str = "") -> Check:
+    "A finite `int` or `float` (never a bool) in a range."
+    words = ("a positive number" if (low, closed_low, high) == (0, False, None) else
+             "a number ≥ 0" if (low, closed_low, high) == (0, True, None) else
+             f"a number in {'[' if closed_low else '('}{low}, {high}{']' if closed_high else ')'}" if None not in (low, high) else "a finite number")
+    def test(v):
+        if not math.isfinite(v): return False
+        if low is not None and not (v >= low if closed_low else v > low): return False
+        return high is None or (v <= high if closed_high else v < high)
+    return Check(words, (int, float), test, optional=optional, hint=hint)
+
+def flag(optional: bool = False) -> Check:
+    "A real bool: JSON `true` / `false`, not a string like 'false' (which Python would take as True)."
+    return Check("True or False (a JSON boolean, not a string or a number)", (bool,), optional=optional)
+
+def text(optional: bool = False) -> Check:
+    "A string (a `Path` is taken as its string)."
+    return Check("a string", (str, Path), convert=str, optional=optional)
+
+def one_of(options, optional: bool = False, hint: str = "") -> OneOf:
+    "One of the strings `options`."
+    return OneOf(f"one of {tuple(options)}", (str,), lambda v: v in options, optional=optional, hint=hint, options=tuple(options))
+
+def list_of(item: Check, optional: bool = False, length: int | None = None, convert=list) -> Check:
+    "A list (or tuple) whose every item passes `item`; of exactly `length` items when given."
+    words = f"a list of {'' if length is None else f'{length} '}items, each {item.allowed}"
+    def test(v): return (length is None or len(v) == length) and all(item.accepts(x) for x in v)
+    return Check(words, (list, tuple), test, convert=convert, optional=optional)
+
+def size_pair() -> Check:
+    "A positive int (for both sides), or two positive ints (height, width); normalised to a tuple."
+    item = integer(1)
+    return Check(f"a positive integer or two of them (height, width), like 224 or [224, 224]", (int, list, tuple),
+                 lambda v: item.accepts(v) if isinstance(v, int) else len(v) == 2 and all(item.accepts(x) for x in v),
+                 convert=lambda v: (v, v) if isinstance(v, int) else tuple(v))
+
+def _json_ok(v) -> bool:
+    try: json.dumps(v, allow_nan=False); return True
+    except (TypeError, ValueError): return False
+
+def json_object(optional: bool = False) -> Check:
+    "A dict of JSON values (numbers, strings, lists, dicts)."
+    return Check("a dict of JSON values (numbers, strings, lists, dicts)", (dict,), _json_ok, optional=optional)
+
+# %% ../nbs/01_config.ipynb #104148c4
+_FROM_TYPE = {int: lambda: Check("an integer", (int,)), float: lambda: number(), bool: flag, str: text,
+              dict: json_object, list: lambda: Check("a list", (list, tuple), convert=list)}
+
+def field_checks(cls, **checks: Check) -> dict[str, Check]:
+    "A `Check` per field of the dataclass `cls`: those given, the others from the field's type (`int`, `float`, `bool`, `str`, `dict`, `list`, or one of them `| None`)."
+    hints, out = typing.get_type_hints(cls), {}
+    for f in dataclasses.fields(cls):
+        if f.name in checks: out[f.name] = checks.pop(f.name); continue
+        kinds = typing.get_args(hints[f.name]) or (hints[f.name],)
+        optional, kinds = type(None) in kinds, [k for k in kinds if k is not type(None)]
+        base = typing.get_origin(kinds[0]) or kinds[0] if len(kinds) == 1 else None
+        if base not in _FROM_TYPE: raise TypeError(f"{cls.__name__}.{f.name}: give a Check for a field of type {hints[f.name]}")
+        out[f.name] = dataclasses.replace(_FROM_TYPE[base](), optional=optional)
+    if checks: raise TypeError(f"{cls.__name__} has no fields {sorted(checks)}")
+    return out
+
+def check_fields(obj, checks: dict[str, Check]):
+    "Check every field of the dataclass `obj` with its `Check` (in field order) and store the normalised values."
+    for f in dataclasses.fields(obj): object.__setattr__(obj, f.name, checks[f.name](f.name, getattr(obj, f.name)))
 
 # %% ../nbs/01_config.ipynb #3380ad7d
 ACTIVATIONS = ("gelu", "quick_gelu", "gelu_tanh", "relu", "silu")
@@ -22,8 +150,6 @@ HEAD_ACTIVATIONS = ("none", "tanh")
 FINAL_NORMS = ("tokens", "pooled", "none")
 ROTARY_KINDS = ("none", "vjepa", "dinov3")
 CONFIG_VERSION = 1
-
-def _pair(v) -> tuple[int, int]: return (int(v), int(v)) if isinstance(v, (int, float)) else tuple(int(i) for i in v)
 
 @dataclass
 class ViTConfig:
@@ -58,59 +184,48 @@ class ViTConfig:
     map_prefix: bool = True               # whether the attention pool ('map') also attends to the CLS and register tokens (timm's pool_include_prefix); False: patches only
 
     def __post_init__(self):
-        self.image_size, self.patch_size = _pair(self.image_size), _pair(self.patch_size)
+        check_fields(self, VIT_CHECKS)    # types and ranges first, so the defaults below compute on good values
         if self.d_head is None:
-            if self.n_heads > 0 and self.d_model % self.n_heads:
-                raise ValueError(f"d_model {self.d_model} is not divisible by n_heads {self.n_heads}; choose another n_heads or set d_head")
-            self.d_head = self.d_model // max(self.n_heads, 1)
+            if self.d_model % self.n_heads:
+                raise ConfigError(f"d_model {self.d_model} is not divisible by n_heads {self.n_heads}; choose another n_heads or set d_head", "n_heads")
+            self.d_head = self.d_model // self.n_heads
         if self.d_mlp is None and not self.attn_only: self.d_mlp = 4 * self.d_model
-        if self.class_names is not None: self.class_names = list(self.class_names)
         self.validate()
 
     def validate(self):
-        "Raise a `ValueError` naming the first inconsistent field and how to fix it."
-        for name in ("d_model", "n_layers", "n_heads", "d_head", "n_channels", "tubelet_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        if not self.attn_only and (not isinstance(self.d_mlp, int) or self.d_mlp < 1):
-            raise ValueError(f"d_mlp must be a positive integer, got {self.d_mlp!r}; set attn_only=True for blocks without MLPs")
-        for i, (img, p) in enumerate(zip(self.image_size, self.patch_size)):
-            if p < 1 or img < p:  # a remainder is allowed: the patch convolution ignores it, as in SigLIP so400m (384 px, 14-px patches)
-                raise ValueError(f"patch_size {self.patch_size} does not fit in image_size {self.image_size}; "
-                                 "pick a patch size no larger than the image")
-        if self.act_fn not in ACTIVATIONS: raise ValueError(f"act_fn {self.act_fn!r} is not one of {ACTIVATIONS}")
-        if self.pool not in POOLINGS: raise ValueError(f"pool {self.pool!r} is not one of {POOLINGS}")
-        if self.head not in HEADS: raise ValueError(f"head {self.head!r} is not one of {HEADS}")
-        if self.head_act not in HEAD_ACTIVATIONS: raise ValueError(f"head_act {self.head_act!r} is not one of {HEAD_ACTIVATIONS}")
-        if self.head_act != "none" and self.head == "none": raise ValueError(f"head_act={self.head_act!r} acts on a head; set head, or head_act='none'")
-        if self.final_norm not in FINAL_NORMS: raise ValueError(f"final_norm {self.final_norm!r} is not one of {FINAL_NORMS}")
+        "Raise a `ConfigError` (a `ValueError`) naming the first bad or inconsistent field and how to fix it."
+        check_fields(self, VIT_CHECKS)
+        if not self.attn_only and self.d_mlp is None:
+            raise ConfigError("d_mlp must be a positive integer, got None; set attn_only=True for blocks without MLPs", "d_mlp")
+        if any(p > i for i, p in zip(self.image_size, self.patch_size)):  # a remainder is allowed: the patch convolution ignores it, as in SigLIP so400m (384 px, 14-px patches)
+            raise ConfigError(f"patch_size {self.patch_size} does not fit in image_size {self.image_size}; "
+                              "pick a patch size no larger than the image", "patch_size")
+        if self.head_act != "none" and self.head == "none": raise ConfigError(f"head_act={self.head_act!r} acts on a head; set head, or head_act='none'", "head_act")
         if self.final_norm == "pooled" and self.pool == "none":
-            raise ValueError("final_norm='pooled' normalises the pooled vector; set pool to 'cls', 'mean' or 'map', or final_norm='tokens'")
+            raise ConfigError("final_norm='pooled' normalises the pooled vector; set pool to 'cls', 'mean' or 'map', or final_norm='tokens'", "final_norm")
         self._validate_rotary()
-        if self.gated_mlp and self.attn_only: raise ValueError("gated_mlp needs an MLP; set attn_only=False")
-        if self.pool == "map" and self.d_mlp is None: raise ValueError("pool='map' ends in an MLP; set d_mlp (the model is attn_only)")
-        if self.pool == "cls" and not self.cls_token: raise ValueError("pool='cls' needs cls_token=True; use pool='mean' for a model without a CLS token")
-        if self.head != "none" and self.pool == "none": raise ValueError(f"head={self.head!r} reads a pooled vector; set pool to 'cls' or 'mean', or head='none'")
-        if self.head == "classes" and (not isinstance(self.n_classes, int) or self.n_classes < 1):
-            raise ValueError(f"head='classes' needs n_classes, a positive integer, got {self.n_classes!r}")
-        if self.head == "projection" and (not isinstance(self.d_proj, int) or self.d_proj < 1):
-            raise ValueError(f"head='projection' needs d_proj, a positive integer, got {self.d_proj!r}")
+        if self.gated_mlp and self.attn_only: raise ConfigError("gated_mlp needs an MLP; set attn_only=False", "gated_mlp")
+        if self.pool == "map" and self.d_mlp is None: raise ConfigError("pool='map' ends in an MLP; set d_mlp (the model is attn_only)", "pool")
+        if self.pool == "cls" and not self.cls_token: raise ConfigError("pool='cls' needs cls_token=True; use pool='mean' for a model without a CLS token", "pool")
+        if self.head != "none" and self.pool == "none": raise ConfigError(f"head={self.head!r} reads a pooled vector; set pool to 'cls' or 'mean', or head='none'", "head")
+        if self.head == "classes" and self.n_classes is None:
+            raise ConfigError(f"head='classes' needs n_classes, a positive integer, got None", "n_classes")
+        if self.head == "projection" and self.d_proj is None:
+            raise ConfigError(f"head='projection' needs d_proj, a positive integer, got None", "d_proj")
         if self.class_names is not None and len(self.class_names) != self.n_classes:
-            raise ValueError(f"class_names has {len(self.class_names)} names for n_classes={self.n_classes}")
-        if self.n_registers < 0: raise ValueError(f"n_registers must be ≥ 0, got {self.n_registers}")
-        if self.eps <= 0: raise ValueError(f"eps must be positive, got {self.eps}")
-        if self.n_frames is not None and (self.n_frames < 1 or self.n_frames % self.tubelet_size):
-            raise ValueError(f"n_frames {self.n_frames} is not a positive multiple of tubelet_size {self.tubelet_size}")
-        if self.n_frames is None and self.tubelet_size != 1: raise ValueError("tubelet_size is for video models; set n_frames too")
+            raise ConfigError(f"class_names has {len(self.class_names)} names for n_classes={self.n_classes}", "class_names")
+        if self.n_frames is not None and self.n_frames % self.tubelet_size:
+            raise ConfigError(f"n_frames {self.n_frames} is not a positive multiple of tubelet_size {self.tubelet_size}", "n_frames")
+        if self.n_frames is None and self.tubelet_size != 1: raise ConfigError("tubelet_size is for video models; set n_frames too", "tubelet_size")
 
     def _validate_rotary(self):
-        if self.rotary not in ROTARY_KINDS: raise ValueError(f"rotary {self.rotary!r} is not one of {ROTARY_KINDS}")
-        if not (isinstance(self.rotary_base, (int, float)) and self.rotary_base > 0): raise ValueError(f"rotary_base must be positive, got {self.rotary_base!r}")
         if self.rotary == "vjepa" and self.d_head < 6:
-            raise ValueError(f"rotary='vjepa' splits each head into time, height and width parts of an even width; d_head {self.d_head} is below 6")
+            raise ConfigError(f"rotary='vjepa' splits each head into time, height and width parts of an even width; d_head {self.d_head} is below 6", "d_head")
+        if self.rotary == "vjepa" and self.d_head % 2:
+            raise ConfigError(f"rotary='vjepa' rotates adjacent pairs of channels; d_head {self.d_head} is odd, choose an even one", "d_head")
         if self.rotary == "dinov3" and self.d_head % 4:
-            raise ValueError(f"rotary='dinov3' splits each head into four equal parts; d_head {self.d_head} is not a multiple of 4")
-        if self.rotary == "dinov3" and self.is_video: raise ValueError("rotary='dinov3' is two-dimensional; use rotary='vjepa' for a video model")
+            raise ConfigError(f"rotary='dinov3' splits each head into four equal parts; d_head {self.d_head} is not a multiple of 4", "d_head")
+        if self.rotary == "dinov3" and self.is_video: raise ConfigError("rotary='dinov3' is two-dimensional; use rotary='vjepa' for a video model", "rotary")
 
     @property
     def is_video(self) -> bool: return self.n_frames is not None
@@ -131,25 +246,74 @@ class ViTConfig:
     @property
     def n_tokens(self) -> int: return self.n_prefix + self.n_patches
 
+VIT_CHECKS = field_checks(ViTConfig,
+    d_model=integer(1), n_layers=integer(1), n_heads=integer(1), image_size=size_pair(), patch_size=size_pair(),
+    n_channels=integer(1), d_head=integer(1, optional=True), d_mlp=integer(1, optional=True, hint="; set attn_only=True for blocks without MLPs"),
+    act_fn=one_of(ACTIVATIONS), eps=number(0), n_registers=integer(0), pool=one_of(POOLINGS), head=one_of(HEADS),
+    head_act=one_of(HEAD_ACTIVATIONS), final_norm=one_of(FINAL_NORMS), rotary=one_of(ROTARY_KINDS), rotary_base=number(0),
+    n_classes=integer(1, optional=True), d_proj=integer(1, optional=True), class_names=list_of(text(), optional=True),
+    n_frames=integer(1, optional=True), tubelet_size=integer(1))
+
 # %% ../nbs/01_config.ipynb #54fa4c3e
+def _json_kind(v) -> str:
+    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null", dict: "an object"}.get(type(v), "a number")
+
+def read_json_object(text_or_path: str | Path,  # JSON text (starting with '{' or '['), or the path of a JSON file
+                     what: str,                  # what the object holds, for errors: 'ViTConfig fields'
+                    ) -> tuple[dict, str]:
+    "The JSON object in `text_or_path` and how errors name it (the file, or 'the JSON text'); anything else is refused naming it."
+    is_text = isinstance(text_or_path, str) and text_or_path.lstrip()[:1] in ("{", "[")
+    source = "the JSON text" if is_text else str(text_or_path)
+    if not is_text:
+        path = Path(text_or_path).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"no JSON file at {path}; give the path of a file of {what}, or JSON text starting with '{{'")
+        try: raw = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError: raise ConfigError(f"{path} is not a text file; expected a JSON object of {what}") from None
+    else: raw = text_or_path
+    try: value = json.loads(raw)
+    except json.JSONDecodeError as e: raise ConfigError(f"{source} is not valid JSON ({e}); it may be truncated, write it again") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source} holds {_json_kind(value)}, not a JSON object of {what}; write it as {{\"name\": value, ...}}")
+    return value, source
+
+def config_from_dict(cls,                     # a config dataclass checked by `check_fields`
+                     d: dict,                 # its fields, and optionally 'format_version'
+                     version: int,            # the newest format_version this code reads
+                     source: str | None = None, # where `d` came from (a file), named in every error
+                    ):
+    "`cls(**d)` after checking `d` is a dict, its format version, and that every key is a field; errors name `source`."
+    where = f"{source}: " if source else ""
+    if not isinstance(d, dict):
+        raise ConfigError(f"{where}a {cls.__name__} is made from a dict of its fields (a JSON object), got {_show(d)}")
+    d = dict(d)
+    found = d.pop("format_version", version)
+    if isinstance(found, bool) or not isinstance(found, int) or found < 1:
+        raise ConfigError(f"{where}format_version must be a positive integer, got {_show(found)}", "format_version")
+    if found > version:
+        raise ConfigError(f"{where}this {cls.__name__} has format_version {found}, newer than the {version} this prisma_nb reads; "
+                          "upgrade prisma_nb", "format_version")
+    known = [f.name for f in dataclasses.fields(cls) if f.init]
+    for key in d:
+        if key not in known: raise ConfigError(f"{where}unknown {cls.__name__} field {key!r}{did_you_mean(key, known)}", str(key))
+    required = [f.name for f in dataclasses.fields(cls) if f.init and f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING and f.name not in d]
+    if required: raise ConfigError(f"{where}{cls.__name__} needs the fields {required}", required[0])
+    try: return cls(**d)
+    except ValueError as e:
+        if source is None: raise
+        raise ConfigError(f"{where}{e}", getattr(e, "field", None)) from None
+
+
 def _to_dict(self: ViTConfig) -> dict:
     "Plain dict of the fields, with the format version."
     d = asdict(self)
     d["image_size"], d["patch_size"] = list(self.image_size), list(self.patch_size)
     return {"format_version": CONFIG_VERSION, **d}
 
-def _from_dict(cls, d: dict) -> ViTConfig:
-    "Config from `to_dict`'s output; unknown fields are an error naming the closest known field."
-    d = dict(d)
-    version = d.pop("format_version", CONFIG_VERSION)
-    if version > CONFIG_VERSION:
-        raise ValueError(f"this config has format_version {version}, newer than the {CONFIG_VERSION} this prisma_nb reads; upgrade prisma_nb")
-    known = {f.name for f in dataclasses.fields(cls)}
-    for k in d:
-        if k not in known:
-            close = difflib.get_close_matches(k, known, n=1)
-            raise ValueError(f"unknown ViTConfig field {k!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
-    return cls(**d)
+def _from_dict(cls, d: dict, source: str | None = None) -> ViTConfig:
+    "Config from `to_dict`'s output; a bad field, an unknown one or a newer format version is an error naming it (and `source`)."
+    return config_from_dict(cls, d, CONFIG_VERSION, source)
 
 def _to_json(self: ViTConfig, path: str | Path | None = None) -> str:
     "JSON text of the config, also written to `path` if given."
@@ -158,9 +322,8 @@ def _to_json(self: ViTConfig, path: str | Path | None = None) -> str:
     return text
 
 def _from_json(cls, text_or_path: str | Path) -> ViTConfig:
-    "Config from JSON text or a JSON file."
-    p = Path(text_or_path) if not str(text_or_path).lstrip().startswith("{") else None
-    return cls.from_dict(json.loads(p.read_text() if p is not None else text_or_path))
+    "Config from JSON text (starting with '{') or a JSON file; anything but a JSON object of fields is refused, naming the file."
+    return cls.from_dict(*read_json_object(text_or_path, "ViTConfig fields"))
 
 ViTConfig.to_dict, ViTConfig.to_json = _to_dict, _to_json
 ViTConfig.from_dict, ViTConfig.from_json = classmethod(_from_dict), classmethod(_from_json)

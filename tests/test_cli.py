@@ -49,3 +49,33 @@ def test_tour_missing_output_folder_exits_2(tmp_path):
     res = _run("tour", "--out", str(tmp_path / "missing" / "tour.html"), cwd=tmp_path)
     assert res.returncode == 2
     assert "does not exist" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_tour_refuses_an_unwritable_out_before_any_work(tmp_path, capsys):
+    "A name the file system refuses is found by a probe before the model loads, not at the save 35 s later."
+    import time
+    from prisma_nb.cli import main
+    start = time.perf_counter()
+    code = main(["tour", "--out", str(tmp_path / ("x" * 300 + ".html")), "--n-eval", "50"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write" in err and "File name too long" in err
+    assert "loading" not in err and "[1/6]" not in err                   # no work was started
+    assert time.perf_counter() - start < 10 and list(tmp_path.iterdir()) == []
+
+
+def test_train_toy_refuses_an_unwritable_out_before_training(tmp_path, capsys):
+    from prisma_nb.cli import main
+    (tmp_path / "file").write_text("")
+    assert main(["train-toy", "shapes-1l", "--out", str(tmp_path / "file" / "models"), "--quiet"]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_tour_refuses_a_model_with_non_finite_outputs_naming_the_images():
+    import pytest, torch
+    from prisma_nb.cli import build_tour, model_section
+    from prisma_nb.sae.store import NonFiniteError
+    from prisma_nb.zoo.registry import load_hooked_model
+    model = load_hooked_model("toy/shapes-1l")
+    with torch.no_grad(): model.blocks[0].mlp.W_out[3, 5] = float("nan")
+    with pytest.raises(NonFiniteError, match="the model's outputs on the test images of images 0, 1, 2"):
+        build_tour(model, n_eval=20, progress=False, sections=[model_section])

@@ -6,7 +6,8 @@ Docs: https://prisma-nb.github.io/prisma_nb/sae.coders.html.md"""
 
 # %% ../../nbs/21_sae.coders.ipynb #5a0ec007
 from __future__ import annotations
-import dataclasses, difflib, json, math, shutil, warnings
+import dataclasses, json, math, os, shutil, tempfile, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
@@ -17,34 +18,25 @@ from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
 from ..hooks import HookPoint, HookedRootModule
 from fastcore.basics import patch
-from ..files import atomic_write, atomic_write_text
+from ..files import atomic_write_text
+from ..config import (ConfigError, check_fields, field_checks, integer, number, text, one_of, list_of,
+                              config_from_dict, read_json_object)
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
-           'K_ARCHITECTURES', 'SPARSE_DECODE_MIN_RATIO', 'SPARSE_RELU_MAX_DENSITY', 'WEIGHTS_FILE', 'CONFIG_FILE',
-           'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'batch_top_values', 'ReLUProduct', 'SparseReLUFn',
-           'load_coder']
+           'K_ARCHITECTURES', 'CODER_CHECKS', 'SPARSE_DECODE_MIN_RATIO', 'SPARSE_RELU_MAX_DENSITY', 'WEIGHTS_FILE',
+           'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'normalize_input', 'batch_top_values',
+           'ReLUProduct', 'SparseReLUFn', 'atomic_folder', 'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated", "matryoshka")
 KINDS = ("sae", "transcoder", "crosscoder")
 TOKEN_SELECTIONS = ("all", "cls", "spatial", "registers")
-INPUT_NORMS = ("none", "layer_norm")
+INPUT_NORMS = ("none", "layer_norm", "saelens_layer_norm")
 DECODE_MODES = ("auto", "sparse", "dense")
 DTYPES = ("float32", "float64", "float16", "bfloat16")
 CODER_FORMAT_VERSION = 1
 K_ARCHITECTURES = ("topk", "batchtopk", "matryoshka")  # the architectures that keep a fixed number `k` of features
-
-def _did_you_mean(value, options) -> str:
-    close = difflib.get_close_matches(str(value).lower(), list(options), n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-def _one_of(name: str, value, options):
-    if value not in options: raise ValueError(f"{name} {value!r} is not one of {options}{_did_you_mean(value, options)}")
-
-def _positive_int(name: str, value, hint: str = ""):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}{hint}")
 
 # %% ../../nbs/21_sae.coders.ipynb #f093b973
 @dataclass
@@ -69,7 +61,7 @@ class CoderConfig:
     aux_k: int | None = None              # AuxK: dead features used to reconstruct the residual; `d_in // 2` when None
     aux_coefficient: float = 1 / 32       # AuxK weight α
     threshold_beta: float = 0.999         # batchtopk, matryoshka: decay of the running inference threshold
-    input_norm: str = "none"              # 'none', or 'layer_norm': normalise each token, undo it on the output
+    input_norm: str = "none"              # normalise each token, undo it on the output: 'none', 'layer_norm' ((x-μ)/√(σ²+1e-5)) or 'saelens_layer_norm' ((x-μ)/(σ_unbiased+1e-5))
     decode_mode: str = "auto"             # topk, relu: 'sparse' (from the active features only), 'dense', or 'auto'
     dtype: str = "float32"                # parameter dtype, one of `DTYPES`
     model_name: str | None = None         # model the activations came from
@@ -77,10 +69,9 @@ class CoderConfig:
     metadata: dict = field(default_factory=dict)  # anything else worth keeping with the weights (JSON values)
 
     def __post_init__(self):
+        check_fields(self, CODER_CHECKS)   # types and ranges first, so the defaults below compute on good values
         if self.d_out is None: self.d_out = self.d_in
         if self.apply_b_dec_to_input is None: self.apply_b_dec_to_input = self.kind != "transcoder"
-        if self.hooks is not None: self.hooks = list(self.hooks)
-        if self.prefix_sizes is not None: self.prefix_sizes = [int(p) for p in self.prefix_sizes]
         self.validate()
 
     @property
@@ -100,76 +91,64 @@ class CoderConfig:
         return self.input_hooks
 
 # %% ../../nbs/21_sae.coders.ipynb #0b5d7ea7
+CODER_CHECKS = field_checks(CoderConfig,
+    d_in=integer(1), d_sae=integer(1), architecture=one_of(ARCHITECTURES), kind=one_of(KINDS), d_out=integer(1, optional=True),
+    hooks=list_of(text(), optional=True), k=integer(1, optional=True), l1_coefficient=number(0, closed_low=True),
+    jumprelu_threshold=number(0), jumprelu_bandwidth=number(0), prefix_sizes=list_of(integer(1), optional=True),
+    aux_k=integer(1, optional=True), aux_coefficient=number(0, closed_low=True), threshold_beta=number(0, 1, closed_low=True),
+    input_norm=one_of(INPUT_NORMS), decode_mode=one_of(DECODE_MODES), dtype=one_of(DTYPES), tokens=one_of(TOKEN_SELECTIONS))
+
 @dataclasses.dataclass
 class _Checks:
-    "Validation of `CoderConfig`, one rule a line."
+    "The rules between `CoderConfig` fields, one a line (each field's own type and range is in `CODER_CHECKS`)."
     c: CoderConfig
 
     def shapes(self):
         c = self.c
-        _positive_int("d_in", c.d_in); _positive_int("d_sae", c.d_sae); _positive_int("d_out", c.d_out)
         if c.kind != "transcoder" and c.d_out != c.d_in:
-            raise ValueError(f"d_out={c.d_out} differs from d_in={c.d_in}, which only a transcoder allows; use kind='transcoder' "
-                             "or leave d_out unset")
+            raise ConfigError(f"d_out={c.d_out} differs from d_in={c.d_in}, which only a transcoder allows; use kind='transcoder' "
+                              "or leave d_out unset", "d_out")
 
     def kind(self):
         c = self.c
-        _one_of("kind", c.kind, KINDS)
         if c.kind == "transcoder":
-            if not c.out_hook: raise ValueError("a transcoder needs out_hook, the hook it predicts (e.g. 'blocks.1.hook_mlp_out')")
-            if c.apply_b_dec_to_input: raise ValueError("apply_b_dec_to_input=True needs the input and output in one space; a transcoder maps "
-                                                        "one hook to another, so leave it unset")
-        elif c.out_hook is not None: raise ValueError(f"out_hook is for transcoders; kind={c.kind!r} writes back to what it reads")
-        if c.skip_connection and c.kind != "transcoder": raise ValueError("skip_connection is for transcoders; use kind='transcoder'")
+            if not c.out_hook: raise ConfigError("a transcoder needs out_hook, the hook it predicts (e.g. 'blocks.1.hook_mlp_out')", "out_hook")
+            if c.apply_b_dec_to_input: raise ConfigError("apply_b_dec_to_input=True needs the input and output in one space; a transcoder maps "
+                                                         "one hook to another, so leave it unset", "apply_b_dec_to_input")
+        elif c.out_hook is not None: raise ConfigError(f"out_hook is for transcoders; kind={c.kind!r} writes back to what it reads", "out_hook")
+        if c.skip_connection and c.kind != "transcoder": raise ConfigError("skip_connection is for transcoders; use kind='transcoder'", "skip_connection")
         if c.kind == "crosscoder":
-            if not isinstance(c.hooks, list) or len(c.hooks) < 2 or not all(isinstance(h, str) for h in c.hooks):
-                raise ValueError(f"a crosscoder needs hooks, a list of at least two hook names, got {c.hooks!r}")
-            if len(set(c.hooks)) != len(c.hooks): raise ValueError(f"crosscoder hooks repeat a name: {c.hooks}")
-            if c.hook is not None: raise ValueError("a crosscoder reads `hooks` (a list); leave `hook` unset")
-        elif c.hooks is not None: raise ValueError(f"hooks (a list) is for crosscoders; kind={c.kind!r} reads one `hook`")
+            if c.hooks is None or len(c.hooks) < 2:
+                raise ConfigError(f"a crosscoder needs hooks, a list of at least two hook names, got {c.hooks!r}", "hooks")
+            if len(set(c.hooks)) != len(c.hooks): raise ConfigError(f"crosscoder hooks repeat a name: {c.hooks}", "hooks")
+            if c.hook is not None: raise ConfigError("a crosscoder reads `hooks` (a list); leave `hook` unset", "hook")
+        elif c.hooks is not None: raise ConfigError(f"hooks (a list) is for crosscoders; kind={c.kind!r} reads one `hook`", "hooks")
 
     def architecture(self):
         c = self.c
-        _one_of("architecture", c.architecture, ARCHITECTURES)
         if c.architecture in K_ARCHITECTURES:
-            if c.k is None: raise ValueError(f"architecture {c.architecture!r} needs k, the number of active features per token")
-            _positive_int("k", c.k)
-            if c.k > c.d_sae: raise ValueError(f"k={c.k} is larger than d_sae={c.d_sae}; choose k <= d_sae")
-        elif c.k is not None: raise ValueError(f"k is for {K_ARCHITECTURES}; architecture {c.architecture!r} is made sparse by l1_coefficient")
+            if c.k is None: raise ConfigError(f"architecture {c.architecture!r} needs k, the number of active features per token", "k")
+            if c.k > c.d_sae: raise ConfigError(f"k={c.k} is larger than d_sae={c.d_sae}; choose k <= d_sae", "k")
+        elif c.k is not None: raise ConfigError(f"k is for {K_ARCHITECTURES}; architecture {c.architecture!r} is made sparse by l1_coefficient", "k")
         if c.architecture == "matryoshka":
             p = c.prefix_sizes
-            if not p or any(a >= b for a, b in zip(p, p[1:])) or p[0] < 1 or p[-1] != c.d_sae:
-                raise ValueError(f"matryoshka needs prefix_sizes, increasing positive sizes ending at d_sae={c.d_sae}, got {p!r}; "
-                                 f"e.g. {[c.d_sae // 8, c.d_sae // 2, c.d_sae]}")
-        elif c.prefix_sizes is not None: raise ValueError("prefix_sizes is for architecture='matryoshka'")
-        if c.jumprelu_threshold <= 0 or c.jumprelu_bandwidth <= 0:
-            raise ValueError(f"jumprelu_threshold and jumprelu_bandwidth must be positive, got {c.jumprelu_threshold}, {c.jumprelu_bandwidth}")
-
-    def loss(self):
-        c = self.c
-        if not c.l1_coefficient >= 0: raise ValueError(f"l1_coefficient must be >= 0, got {c.l1_coefficient}")
-        if not c.aux_coefficient >= 0: raise ValueError(f"aux_coefficient must be >= 0, got {c.aux_coefficient}")
-        if c.aux_k is not None: _positive_int("aux_k", c.aux_k)
-        if not 0 <= c.threshold_beta < 1: raise ValueError(f"threshold_beta must be in [0, 1), got {c.threshold_beta}")
+            if not p or any(a >= b for a, b in zip(p, p[1:])) or p[-1] != c.d_sae:
+                raise ConfigError(f"matryoshka needs prefix_sizes, increasing positive sizes ending at d_sae={c.d_sae}, got {p!r}; "
+                                  f"e.g. {[c.d_sae // 8, c.d_sae // 2, c.d_sae]}", "prefix_sizes")
+        elif c.prefix_sizes is not None: raise ConfigError("prefix_sizes is for architecture='matryoshka'", "prefix_sizes")
 
     def rest(self):
         c = self.c
-        _one_of("input_norm", c.input_norm, INPUT_NORMS)
-        if c.input_norm == "layer_norm" and c.kind == "transcoder":
-            raise ValueError("input_norm='layer_norm' cannot be undone on a transcoder's output (it needs the output's own statistics); "
-                             "normalise with a fixed scale and fold it in with fold_input_normalization")
-        _one_of("decode_mode", c.decode_mode, DECODE_MODES)
-        _one_of("dtype", c.dtype, DTYPES)
-        _one_of("tokens", c.tokens, TOKEN_SELECTIONS)
-        if not isinstance(c.metadata, dict): raise ValueError(f"metadata must be a dict, got {type(c.metadata).__name__}")
-        try: json.dumps(c.metadata)
-        except TypeError as e: raise ValueError(f"metadata must hold JSON values (numbers, strings, lists, dicts): {e}") from None
+        if c.input_norm != "none" and c.kind == "transcoder":
+            raise ConfigError(f"input_norm={c.input_norm!r} cannot be undone on a transcoder's output (it needs the output's own statistics); "
+                              "normalise with a fixed scale and fold it in with fold_input_normalization", "input_norm")
 
 @patch
 def validate(self: CoderConfig):
-    "Raise a `ValueError` naming the first inconsistent field and how to fix it."
+    "Raise a `ConfigError` (a `ValueError`) naming the first bad or inconsistent field and how to fix it."
+    check_fields(self, CODER_CHECKS)
     checks = _Checks(self)
-    for rule in (checks.shapes, checks.kind, checks.architecture, checks.loss, checks.rest): rule()
+    for rule in (checks.shapes, checks.kind, checks.architecture, checks.rest): rule()
 
 # %% ../../nbs/21_sae.coders.ipynb #5d7fd869
 @patch
@@ -178,22 +157,16 @@ def to_dict(self: CoderConfig) -> dict:
     return {"format_version": CODER_FORMAT_VERSION, **asdict(self)}
 
 @patch(cls_method=True)
-def from_dict(cls: CoderConfig, d: dict) -> CoderConfig:
-    "Config from `to_dict`'s output; unknown fields are an error naming the closest known field."
-    d = dict(d)
-    version = d.pop("format_version", CODER_FORMAT_VERSION)
-    if not isinstance(version, int) or version > CODER_FORMAT_VERSION:
-        raise ValueError(f"this coder config has format_version {version!r}, newer than the {CODER_FORMAT_VERSION} this prisma_nb reads; "
-                         "upgrade prisma_nb")
-    known = [f.name for f in dataclasses.fields(cls)]
-    for key in d:
-        if key not in known: raise ValueError(f"unknown CoderConfig field {key!r}{_did_you_mean(key, known)}")
-    return cls(**d)
+def from_dict(cls: CoderConfig, d: dict, source: str | None = None) -> CoderConfig:
+    "Config from `to_dict`'s output; a bad field, an unknown one or a newer format version is an error naming it (and `source`)."
+    return config_from_dict(cls, d, CODER_FORMAT_VERSION, source)
 
 @patch
 def to_json(self: CoderConfig) -> str: return json.dumps(self.to_dict(), indent=2)
 @patch(cls_method=True)
-def from_json(cls: CoderConfig, text: str) -> CoderConfig: return cls.from_dict(json.loads(text))
+def from_json(cls: CoderConfig, text_or_path: str | Path) -> CoderConfig:
+    "Config from JSON text (starting with '{') or a JSON file; anything but a JSON object of fields is refused, naming the file."
+    return cls.from_dict(*read_json_object(text_or_path, "CoderConfig fields"))
 
 @patch
 def save_json(self: CoderConfig, path: str | Path) -> Path:
@@ -205,9 +178,7 @@ def load_json(cls: CoderConfig, path: str | Path) -> CoderConfig:
     "Read a config written by `save_json`."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no coder config at {path}")
-    try: d = json.loads(path.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{path} is not valid JSON ({e}); it may be truncated, save the coder again") from None
-    return cls.from_dict(d)
+    return cls.from_json(path)
 
 # %% ../../nbs/21_sae.coders.ipynb #39634dd6
 def _kernel_grad(pre: Tensor, threshold: Tensor, bandwidth: float, scale: Tensor, grad: Tensor) -> Tensor:
@@ -302,19 +273,29 @@ def _check_input(self: SparseCoder, x: Tensor, what: str = "input", shape: tuple
         raise ValueError(f"{what} of shape {tuple(x.shape)} does not end in {tuple(shape)}, the {what} width of this "
                          f"{self.cfg.kind}{f' (trained on {source})' if source else ''}{hint}")
 
+def normalize_input(x: Tensor,    # `[..., d]` activations, normalised along the last axis
+                    mode: str,    # one of `INPUT_NORMS`
+                   ) -> tuple[Tensor, tuple | None]:
+    "`x` normalised per token as `mode` says, and the (mean, scale) that put an output back: `out * scale + mean` (None for 'none')."
+    if mode == "none": return x, None
+    mean = x.mean(-1, keepdim=True)
+    centred = x - mean
+    if mode == "layer_norm":                     # prisma_nb's own: the biased variance, the epsilon inside the root
+        std = (x.var(-1, keepdim=True, unbiased=False) + 1e-5).sqrt()
+        return centred / std, (mean, std)
+    std = centred.std(-1, keepdim=True)          # SAELens: the unbiased std, the epsilon outside, undone without it
+    return centred / (std + 1e-5), (mean, std)
+
 @patch
 def _flat_input(self: SparseCoder, x: Tensor) -> tuple[Tensor, tuple | None]:
-    "Flatten `x` to `[..., d_in_all]`, layer-normalised per token (and per crosscoder layer) when the config asks; also the (mean, std) to undo it."
+    "Flatten `x` to `[..., d_in_all]`, normalised per token (and per crosscoder layer) when the config asks; also the (mean, scale) to undo it."
     self._check_input(x)
-    stats = None
-    if self.cfg.input_norm == "layer_norm":
-        mean, std = x.mean(-1, keepdim=True), (x.var(-1, keepdim=True, unbiased=False) + 1e-5).sqrt()
-        x, stats = (x - mean) / std, (mean, std)
+    x, stats = normalize_input(x, self.cfg.input_norm)
     return x.reshape(*x.shape[:x.dim() - len(self.in_shape)], -1), stats
 
 @patch
 def _unflat_output(self: SparseCoder, y: Tensor, stats: tuple | None) -> Tensor:
-    "Reshape a flat output to `[..., *out_shape]` and undo the input layer norm."
+    "Reshape a flat output to `[..., *out_shape]` and undo the input normalisation."
     y = y.reshape(*y.shape[:-1], *self.out_shape)
     return y * stats[1] + stats[0] if stats is not None else y
 
@@ -712,21 +693,51 @@ def fold_input_normalization(self: SparseCoder,
     self.W_dec.div_(t)
     return self
 
+# %% ../../nbs/21_sae.coders.ipynb #ec8fa7c4
+@contextmanager
+def atomic_folder(folder: str | Path,          # the folder to create or replace
+                  keeps: tuple[str, ...] = (), # names an existing `folder` may hold (what the new one holds); others are refused
+                 ):
+    "Yield a new temporary folder beside `folder`; on success it replaces `folder` whole, on error it is removed and `folder` is untouched."
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir(): raise NotADirectoryError(f"{folder} is a file; give a folder to write into")
+    if not folder.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {folder}: its parent folder {folder.parent} does not exist; create it first")
+    others = sorted(p.name for p in folder.iterdir() if p.name not in keeps) if folder.is_dir() else []
+    if others:
+        raise FileExistsError(f"{folder} holds other files ({', '.join(others[:5])}{', …' if len(others) > 5 else ''}), which replacing "
+                              "the folder would delete; choose a new folder, or move them out")
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)               # mkdtemp makes an owner-only folder; give the usual permissions
+        if not folder.exists(): os.replace(tmp, folder); return
+        old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".old"))
+        os.replace(folder, old / "previous")
+        try: os.replace(tmp, folder)
+        except BaseException: os.replace(old / "previous", folder); raise
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
 # %% ../../nbs/21_sae.coders.ipynb #ee2cec5c
 WEIGHTS_FILE, CONFIG_FILE = "weights.safetensors", "config.json"
 
 @patch
 def save(self: SparseCoder, folder: str | Path) -> Path:
-    "Write `weights.safetensors` and `config.json` into `folder` (created if needed), each atomically."
+    "Write `weights.safetensors` and `config.json` into `folder` (made with its parents if needed), as one folder swapped in whole."
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir(): raise FileExistsError(f"{folder} is a file; a coder is saved into a folder, give a folder path")
-    created = next((p for p in [*reversed(folder.parents), folder] if not p.exists()), None)  # the first folder this call makes
-    folder.mkdir(parents=True, exist_ok=True)
+    created = next((p for p in reversed(folder.parents) if not p.exists()), None)  # the first parent this call makes
+    folder.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
     meta = {"format": "prisma_nb.sparse_coder", "format_version": str(CODER_FORMAT_VERSION)}
     try:
-        atomic_write(folder / WEIGHTS_FILE, lambda tmp: save_file(tensors, tmp, metadata=meta))
-        self.cfg.save_json(folder / CONFIG_FILE)
+        with atomic_folder(folder, keeps=(WEIGHTS_FILE, CONFIG_FILE)) as tmp:
+            save_file(tensors, tmp / WEIGHTS_FILE, metadata=meta)
+            self.cfg.save_json(tmp / CONFIG_FILE)
     except BaseException:
         if created is not None: shutil.rmtree(created, ignore_errors=True)  # a failed save into a new folder leaves no trace
         raise

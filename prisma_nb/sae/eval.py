@@ -15,6 +15,7 @@ from torch import Tensor
 from torch.utils.data import Dataset, IterableDataset
 from ..hooks import HookedRootModule
 from .splice import coder_reads, coder_writes
+from .store import check_finite
 
 # %% auto #0
 __all__ = ['coder_name', 'class_logits', 'coder_io', 'SAEEvalTable', 'evaluate_sae', 'Exemplars', 'pick_features',
@@ -254,12 +255,14 @@ def evaluate_sae(model: HookedRootModule | None,       # the model the coders re
     cfg = model.cfg if model is not None else None
     n_prefix = cfg.n_prefix if cfg is not None and hasattr(cfg, "n_prefix") else None
     cls_token = bool(getattr(cfg, "cls_token", False))
+    seen = 0   # images (or store rows) evaluated so far: where a non-finite batch starts
     try:
         batches = _store_batches(data, coders, n, batch_size) if from_store else _image_batches(data, n, batch_size)
         for batch in tqdm(batches, desc="evaluating coders", unit="batch", disable=not progress, leave=False):
             if from_store: acts_by_hook, images, labels = batch, None, None
             else:
                 images, labels = batch
+                check_finite(images, "the images", seen)
                 needed = sorted({h for c in coders for h in coder_reads(c) + coder_writes(c)})
                 clean_out, acts_by_hook = model.run_with_cache(images, names_filter=needed)
                 have_ce = labels is not None and getattr(cfg, "head", "none") != "none"
@@ -269,6 +272,7 @@ def evaluate_sae(model: HookedRootModule | None,       # the model the coders re
                 x, target = coder_io(coder, acts_by_hook)
                 p = next(coder.parameters())
                 x, target = x.to(p.device, p.dtype), target.to(p.device, p.dtype)
+                check_finite(x, f"the activations at {' + '.join(coder_reads(coder))}", seen, unit="row" if from_store else "image")
                 out, cache = coder.run_with_cache(x, names_filter="hook_sae_acts_post")
                 acts = cache["hook_sae_acts_post"]
                 if coder.cfg.kind == "crosscoder": target, out = target.flatten(-2), out.flatten(-2)
@@ -280,6 +284,7 @@ def evaluate_sae(model: HookedRootModule | None,       # the model the coders re
                     zero_out = model.run_with_hooks(images, fwd_hooks=[(h, _zero_hook) for h in key])
                     ablated[key] = class_logits(model, zero_out, class_embeddings, logit_scale)
                 tally.add_ce(clean, spliced, ablated[key], labels)
+            seen += len(x)
     finally:
         for m, t in zip(coders + ([model] if model is not None else []), was_training): m.train(t)
     if tallies[0].tokens == 0: raise ValueError("evaluate_sae got no data: the dataset or store is empty")

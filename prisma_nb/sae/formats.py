@@ -6,19 +6,19 @@ Docs: https://prisma-nb.github.io/prisma_nb/sae.formats.html.md"""
 
 # %% ../../nbs/25_sae.formats.ipynb #1718e0ea
 from __future__ import annotations
-import json, math, os, pickle, re, shutil, tempfile
-from contextlib import contextmanager
+import json, math, os, pickle, re, tempfile
 from pathlib import Path
 import torch
 from torch import Tensor
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
-from .coders import CoderConfig, SparseCoder, load_coder, WEIGHTS_FILE, CONFIG_FILE, K_ARCHITECTURES
+from .coders import CoderConfig, SparseCoder, load_coder, atomic_folder, WEIGHTS_FILE, CONFIG_FILE, K_ARCHITECTURES
+from ..config import read_json_object
 
 # %% auto #0
 __all__ = ['VIT_PRISMA_CONFIG', 'VIT_PRISMA_WEIGHTS', 'SAELENS_CONFIG', 'SAELENS_WEIGHTS', 'load_pt_weights', 'vit_prisma_fields',
-           'load_vit_prisma', 'saelens_fields', 'load_saelens', 'atomic_folder', 'saelens_state', 'save_saelens',
-           'coder_format', 'load_any_coder', 'push_coder', 'pull_coder']
+           'load_vit_prisma', 'saelens_fields', 'load_saelens', 'saelens_state', 'save_saelens', 'coder_format',
+           'load_any_coder', 'push_coder', 'pull_coder']
 
 # %% ../../nbs/25_sae.formats.ipynb #02e44419
 def load_pt_weights(path: str | Path) -> dict[str, Tensor]:
@@ -41,8 +41,7 @@ def load_pt_weights(path: str | Path) -> dict[str, Tensor]:
 
 def _read_json(path: Path, what: str) -> dict:
     if not path.is_file(): raise FileNotFoundError(f"{path} is missing; a {what} folder holds it")
-    try: return json.loads(path.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{path} is not valid JSON ({e}); the file is corrupt or truncated") from None
+    return read_json_object(path, f"{what} config fields")[0]
 
 def _read_safetensors(path: Path) -> dict[str, Tensor]:
     if not path.is_file(): raise FileNotFoundError(f"{path} is missing; a SAELens folder holds {SAELENS_CONFIG} and {SAELENS_WEIGHTS}, saved together")
@@ -56,7 +55,7 @@ def _ln_factor(d: int) -> float:
 
 @torch.no_grad()
 def _build(fields: dict, weights: dict[str, Tensor], source: Path) -> SparseCoder:
-    "A coder from our config fields and weights in SAELens / ViT-Prisma naming (and layer-norm convention), checked against each other."
+    "A coder from our config fields and weights in SAELens / ViT-Prisma naming, checked against each other."
     coder = SparseCoder(CoderConfig(**fields))
     w = {k: v.float() for k, v in weights.items()}
     arch = fields.get("architecture", "relu")
@@ -74,9 +73,6 @@ def _build(fields: dict, weights: dict[str, Tensor], source: Path) -> SparseCode
     wrong = [f"{k} {tuple(v.shape)} (expected {tuple(expected[k].shape)})" for k, v in state.items() if v.shape != expected[k].shape]
     if wrong: raise ValueError(f"{source} does not match its config (d_in={fields['d_in']}, d_sae={fields['d_sae']}): {', '.join(wrong)}; "
                                "were the config and the weights saved together?")
-    if fields.get("input_norm") == "layer_norm":
-        c = _ln_factor(fields["d_in"])
-        state.update(W_enc=state["W_enc"] * c, W_dec=state["W_dec"] / c, b_dec=state["b_dec"] / c)
     coder.load_state_dict(state)
     return coder.eval()
 
@@ -88,7 +84,7 @@ def _import(folder: str | Path, config_file: str, weights_file: str, fields, rea
 # %% ../../nbs/25_sae.formats.ipynb #594b440b
 VIT_PRISMA_CONFIG, VIT_PRISMA_WEIGHTS = "config.json", "weights.pt"
 _PRISMA_ARCH = {"standard": "relu", "gated": "gated", "jumprelu": "jumprelu"}
-_NORMS = {"none": "none", None: "none", "layer_norm": "layer_norm"}
+_NORMS = {"none": "none", None: "none", "layer_norm": "saelens_layer_norm"}  # both libraries' layer norm is SAELens's
 
 def _topk_k(cfg: dict, library: str) -> int:
     "k of a top-k SAE: `k` (SAELens v6) or `activation_fn_kwargs.k` (ViT-Prisma, SAELens before v6)."
@@ -159,28 +155,6 @@ def load_saelens(folder: str | Path) -> SparseCoder:
     return _import(folder, SAELENS_CONFIG, SAELENS_WEIGHTS, saelens_fields, _read_safetensors, "SAELens SAE")
 
 # %% ../../nbs/25_sae.formats.ipynb #c54282c5
-@contextmanager
-def atomic_folder(folder: str | Path):
-    "Yield a temporary folder beside `folder`; on success it takes `folder`'s place, on error it is removed and `folder` is untouched."
-    folder = Path(folder).expanduser()
-    if folder.exists() and not folder.is_dir(): raise NotADirectoryError(f"{folder} is a file; give a folder to write the coder into")
-    if not folder.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {folder}: its parent folder {folder.parent} does not exist; create it first")
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
-    try:
-        yield tmp
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".old"))
-            os.replace(folder, old / "previous")
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else: os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
 def _saelens_architecture(coder: SparseCoder) -> str:
     c = coder.cfg
     if c.kind == "crosscoder": raise ValueError("SAELens has no crosscoder format; save crosscoders with coder.save")
@@ -195,7 +169,9 @@ def _saelens_architecture(coder: SparseCoder) -> str:
     return arch
 
 @torch.no_grad()
-def saelens_state(coder: SparseCoder) -> tuple[dict, dict[str, Tensor]]:
+def saelens_state(coder: SparseCoder,
+                  approximate_layer_norm: bool = False, # export input_norm='layer_norm' as SAELens's, exact only where ε ≪ σ²
+                 ) -> tuple[dict, dict[str, Tensor]]:
     "The SAELens `cfg.json` dict and `sae_weights.safetensors` tensors of `coder`."
     c, arch = coder.cfg, _saelens_architecture(coder)
     w = {k: v.detach().float().cpu().clone() for k, v in coder.state_dict().items()}
@@ -205,7 +181,12 @@ def saelens_state(coder: SparseCoder) -> tuple[dict, dict[str, Tensor]]:
     if c.architecture == "jumprelu": state["threshold"] = w["log_threshold"].exp()
     elif arch.startswith("jumprelu"): state["threshold"] = w["threshold"].expand(c.d_sae).clone()
     if c.skip_connection: state["W_skip"] = w["W_skip"].T  # SAELens keeps it as [d_out, d_in]
-    if c.input_norm == "layer_norm":  # to SAELens's unbiased-std convention
+    if c.input_norm == "layer_norm":
+        if not approximate_layer_norm:
+            raise ValueError("this coder's input_norm='layer_norm' divides by sqrt(var + 1e-5); SAELens divides by std_unbiased + 1e-5, "
+                             "and no weights make one the other exactly (TopK can pick other features on small activations). "
+                             "Train with CoderConfig(input_norm='saelens_layer_norm') to export exactly, or pass "
+                             "approximate_layer_norm=True to rescale the weights by sqrt((d-1)/d), exact only where 1e-5 is negligible against the variance")
         f = _ln_factor(c.d_in)
         state.update(W_enc=state["W_enc"] / f, W_dec=state["W_dec"] * f, b_dec=state["b_dec"] * f)
     meta = {"model_name": c.model_name, "hook_name": c.hook, "hook_head_index": None, "prepend_bos": False,
@@ -213,7 +194,7 @@ def saelens_state(coder: SparseCoder) -> tuple[dict, dict[str, Tensor]]:
     layer = re.match(r"blocks\.(\d+)\.", c.hook or "")
     meta["hook_layer"] = int(layer.group(1)) if layer else None
     cfg = {"architecture": arch, "d_in": c.d_in, "d_sae": c.d_sae, "dtype": "float32", "device": "cpu",
-           "apply_b_dec_to_input": bool(c.apply_b_dec_to_input), "normalize_activations": c.input_norm,
+           "apply_b_dec_to_input": bool(c.apply_b_dec_to_input), "normalize_activations": "none" if c.input_norm == "none" else "layer_norm",
            "reshape_activations": "none"}
     if arch == "topk": cfg["k"] = c.k
     if c.kind == "transcoder": cfg["d_out"] = c.d_out; meta["hook_name_out"] = c.out_hook
@@ -221,11 +202,13 @@ def saelens_state(coder: SparseCoder) -> tuple[dict, dict[str, Tensor]]:
     cfg.update(hook_name=c.hook, model_name=c.model_name, hook_layer=meta["hook_layer"])  # read by SAELens before v6
     return cfg, {k: v.contiguous() for k, v in state.items()}
 
-def save_saelens(coder: SparseCoder, folder: str | Path) -> Path:
+def save_saelens(coder: SparseCoder, folder: str | Path,
+                 approximate_layer_norm: bool = False, # see `saelens_state`
+                ) -> Path:
     "Export `coder` as a SAELens folder (`cfg.json` + `sae_weights.safetensors`), written atomically as a whole."
-    cfg, state = saelens_state(coder)
+    cfg, state = saelens_state(coder, approximate_layer_norm)
     folder = Path(folder).expanduser()
-    with atomic_folder(folder) as tmp:
+    with atomic_folder(folder, keeps=(SAELENS_CONFIG, SAELENS_WEIGHTS)) as tmp:
         save_file(state, tmp / SAELENS_WEIGHTS)
         (tmp / SAELENS_CONFIG).write_text(json.dumps(cfg, indent=2))
     return folder

@@ -19,12 +19,14 @@ from safetensors import safe_open, SafetensorError
 from tqdm.auto import tqdm
 from ..files import atomic_write, atomic_write_text
 from ..hooks import format_bytes
+from ..config import ConfigError, Check, integer, flag, text, one_of, list_of, json_object, read_json_object
 
 # %% auto #0
-__all__ = ['Rows', 'DEFAULT_BUFFER_ROWS', 'TOKEN_SELECTIONS', 'STORE_VERSION', 'STORE_DTYPES', 'MANIFEST', 'shuffle_rows',
-           'ActivationSource', 'token_positions', 'check_hooks', 'stop_layer', 'check_data', 'image_batches',
-           'model_name', 'describe_model', 'describe_data', 'token_shapes', 'activation_rows', 'write_shard',
-           'ActivationStore', 'cache_activations', 'ModelActivationSource']
+__all__ = ['Rows', 'DEFAULT_BUFFER_ROWS', 'TOKEN_SELECTIONS', 'STORE_VERSION', 'STORE_DTYPES', 'MANIFEST', 'MANIFEST_CHECKS',
+           'shuffle_rows', 'ActivationSource', 'token_positions', 'check_hooks', 'stop_layer', 'check_data',
+           'image_batches', 'model_name', 'describe_model', 'describe_data', 'token_shapes', 'activation_rows',
+           'NonFiniteError', 'check_finite', 'write_shard', 'ActivationStore', 'check_manifest', 'cache_activations',
+           'ModelActivationSource']
 
 # %% ../../nbs/20_sae.store.ipynb #1809579f
 Rows = dict[str, Tensor]  # aligned rows, one `[rows, d]` tensor per hook name
@@ -313,6 +315,23 @@ def activation_rows(model,                   # a hooked model
         rows[h] = act.reshape(act.shape[0] * act.shape[1], -1)
     return rows
 
+# %% ../../nbs/20_sae.store.ipynb #71a7d084
+class NonFiniteError(ValueError):
+    "Images or activations holding NaN or ±Inf, refused with the images (or rows) that hold them."
+
+def check_finite(x: Tensor,          # `[items, ...]`: images, or rows of activations
+                 what: str,          # what `x` is, e.g. 'the images' or 'the activations at blocks.0.hook_resid_post'
+                 first: int = 0,     # index of the first item in the data
+                 per_item: int = 1,  # rows per item: `len(positions)` for token rows of images
+                 unit: str = "image",# what an item is called: 'image' or 'row'
+                ) -> Tensor:
+    "`x` if every value is finite; else a `NonFiniteError` naming the items that hold NaN or Inf (`first + row // per_item`)."
+    if not x.is_floating_point() or bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all()): return x  # one reduction; NaN and Inf reach the sum
+    bad = ((~torch.isfinite(x.reshape(len(x), -1))).any(-1).nonzero().flatten() // per_item + first).unique().tolist()
+    shown = ", ".join(map(str, bad[:8])) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
+    raise NonFiniteError(f"{what} of {unit}{'s' if len(bad) > 1 else ''} {shown} hold NaN or Inf; prisma_nb refuses non-finite "
+                         "values rather than let them into averages and features: check those inputs and the model's weights")
+
 # %% ../../nbs/20_sae.store.ipynb #2ce8cd35
 _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 
@@ -382,22 +401,55 @@ def _shard_name(k: int) -> str: return f"shard_{k:05d}.safetensors"
 
 def _is_leftover(p: Path) -> bool: return p.name.startswith(".") and p.name.endswith(".tmp")
 
+def _entry_ok(shard) -> bool:
+    "Whether `shard` is a well-formed manifest entry: index, file, image and row ranges, bytes and sha256."
+    pair = list_of(integer(0), length=2)
+    return (isinstance(shard, dict) and integer(0).accepts(shard.get("index")) and isinstance(shard.get("file"), str)
+            and "/" not in shard["file"] and pair.accepts(shard.get("images")) and pair.accepts(shard.get("rows"))
+            and integer(0).accepts(shard.get("bytes")) and isinstance(shard.get("sha256"), str))
+
+def _widths_ok(d) -> bool: return all(isinstance(k, str) and integer(1).accepts(v) for k, v in d.items())
+
+MANIFEST_CHECKS = {   # every field of a store's manifest.json, checked on load and before each write
+    "format_version": integer(1), "complete": flag(), "model": json_object(), "hooks": list_of(text()),
+    "tokens": one_of(TOKEN_SELECTIONS), "token_positions": list_of(integer(0)), "dtype": one_of(tuple(STORE_DTYPES)),
+    "shapes": Check("a dict of hook shapes (lists of positive integers)", (dict,), lambda v: all(list_of(integer(1)).accepts(s) for s in v.values())),
+    "d": Check("a dict of hook widths (positive integers)", (dict,), _widths_ok), "dataset": json_object(),
+    "batch_size": integer(1), "images_per_shard": integer(1),
+    "shards": Check("a list of shard entries (index, file, images, rows, bytes, sha256)", (list,), lambda v: all(map(_entry_ok, v))),
+    "n_images": integer(0), "n_rows": integer(0)}
+_WHEN_COMPLETE = ("n_images", "n_rows")  # written when the last shard is
+
+def check_manifest(manifest: dict, file: str | Path) -> dict:
+    "`manifest` if every field has its type and range and the hooks agree with their widths; else an error naming `file` and the field."
+    def bad(field: str, problem: str):
+        return ConfigError(f"{file}: {problem}; the manifest is damaged or was not written by cache_activations, re-run it into a new folder", field)
+    for key, check in MANIFEST_CHECKS.items():
+        if key not in manifest:
+            if key in _WHEN_COMPLETE and not manifest.get("complete"): continue
+            raise bad(key, f"the manifest has no {key!r}")
+        try: check(key, manifest[key])
+        except ConfigError as e: raise bad(key, str(e)) from None
+    if sorted(manifest["d"]) != sorted(manifest["hooks"]) or sorted(manifest["shapes"]) != sorted(manifest["hooks"]):
+        raise bad("d", f"its widths name the hooks {sorted(manifest['d'])}, not its hooks {manifest['hooks']}")
+    return manifest
+
 def _read_manifest(path: Path) -> dict:
-    "The manifest of the store at `path`, with clear errors for a missing, unreadable or newer one."
+    "The manifest of the store at `path`, with clear errors naming the file for a missing, unreadable, newer or damaged one."
     file = path / MANIFEST
     if not file.exists():
         raise FileNotFoundError(f"{path} is not an activation store: it has no {MANIFEST}; create one with cache_activations")
-    try: manifest = json.loads(file.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{file} is not valid JSON ({e}); re-run cache_activations into a new folder") from None
+    manifest, _ = read_json_object(file, "store manifest fields")
     version = manifest.get("format_version")
-    if not isinstance(version, int): raise ValueError(f"{file} has no format_version; it was not written by cache_activations")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ConfigError(f"{file} has no format_version (an integer), got {version!r}; it was not written by cache_activations", "format_version")
     if version > STORE_VERSION:
-        raise ValueError(f"the store at {path} has format_version {version}, newer than the {STORE_VERSION} this prisma_nb reads; "
-                         "upgrade prisma_nb to read it")
-    return manifest
+        raise ConfigError(f"the store at {path} has format_version {version}, newer than the {STORE_VERSION} this prisma_nb reads; "
+                          "upgrade prisma_nb to read it", "format_version")
+    return check_manifest(manifest, file)
 
-def _write_manifest(path: Path, manifest: dict): atomic_write_text(path / MANIFEST, json.dumps(manifest, indent=1))
+def _write_manifest(path: Path, manifest: dict):
+    atomic_write_text(path / MANIFEST, json.dumps(check_manifest(manifest, path / MANIFEST), indent=1))
 
 def _shard_problem(path: Path, shard: dict, checksum: bool = True) -> str | None:
     "Why the file of `shard` does not match its manifest entry (size, then sha256 if `checksum`), or None."
@@ -502,7 +554,9 @@ def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progres
             in_flight = writer.submit(write, k, pending, end)
         for first, images in image_batches(data, batch_size, start=start, skip=lambda first: first // per_shard in good):
             if images is None: continue
+            check_finite(images, "the images", first)
             rows = activation_rows(model, images, hooks, positions, stop)
+            for h, r in rows.items(): check_finite(r, f"the activations at {h}", first, per_item=len(positions))
             pending.append({h: r.to(device="cpu", dtype=dtype) for h, r in rows.items()})
             end = first + len(images)
             bar.update(len(images))

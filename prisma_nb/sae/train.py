@@ -18,15 +18,18 @@ from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from ..files import atomic_write, atomic_write_text
-from .coders import CoderConfig, SparseCoder, K_ARCHITECTURES
+from ..config import (ConfigError, check_fields, field_checks, integer, number, text, one_of, list_of,
+                              config_from_dict, read_json_object)
+from .coders import CoderConfig, SparseCoder, K_ARCHITECTURES, normalize_input
 from .store import ActivationSource
 
 # %% auto #0
 __all__ = ['TRAIN_CONFIG_VERSION', 'LR_SCHEDULES', 'DECODER_BIAS_INITS', 'NORMALIZATIONS', 'DECODER_NORMS',
-           'DEAD_FEATURE_METHODS', 'EARLY_STOPPING_METRICS', 'CHECKPOINT_VERSION', 'SPARSITY_PENALISED', 'TrainConfig',
-           'lr_factor', 'l1_factor', 'geometric_median', 'ActivationNormalizer', 'TensorSource', 'coder_hooks',
-           'coder_batch', 'check_source_fits', 'write_checkpoint', 'latest_checkpoint', 'read_checkpoint',
-           'TrainingDivergedError', 'TrainResult', 'SAETrainer', 'ghost_grads_loss', 'fold_normalization', 'train_sae']
+           'DEAD_FEATURE_METHODS', 'EARLY_STOPPING_METRICS', 'TRAIN_CHECKS', 'CHECKPOINT_VERSION', 'SPARSITY_PENALISED',
+           'TrainConfig', 'lr_factor', 'l1_factor', 'geometric_median', 'ActivationNormalizer', 'TensorSource',
+           'coder_hooks', 'coder_batch', 'check_source_fits', 'write_checkpoint', 'latest_checkpoint',
+           'read_checkpoint', 'TrainingDivergedError', 'TrainResult', 'SAETrainer', 'ghost_grads_loss',
+           'fold_normalization', 'train_sae']
 
 # %% ../../nbs/22_sae.train.ipynb #a38fd7f5
 TRAIN_CONFIG_VERSION = 1
@@ -75,36 +78,25 @@ class TrainConfig:
     progress: bool = True                     # show a tqdm progress bar
 
     def __post_init__(self):
-        self.betas = tuple(self.betas)
-        _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        _check_choice("decoder_bias_init", self.decoder_bias_init, DECODER_BIAS_INITS)
-        _check_choice("normalize", self.normalize, NORMALIZATIONS)
-        _check_choice("decoder_norm", self.decoder_norm, DECODER_NORMS)
-        _check_choice("dead_features", self.dead_features, DEAD_FEATURE_METHODS)
-        _check_choice("early_stopping_metric", self.early_stopping_metric, EARLY_STOPPING_METRICS)
-        _check_choice("init", self.init, ("kaiming", "coder"))
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0): raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas): raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
-        for name in ("batch_size", "epochs", "log_every", "dead_feature_window", "resample_every", "init_rows", "keep_checkpoints"):
-            _check_positive_int(name, getattr(self, name))
-        for name in ("total_steps", "total_tokens", "checkpoint_every", "early_stopping_patience"):
-            if getattr(self, name) is not None: _check_positive_int(name, getattr(self, name))
-        for name in ("warmup_steps", "l1_warmup_steps", "seed"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0: raise ValueError(f"{name} must be a non-negative int, got {v!r}")
-        if self.decoder_init_norm is not None and not self.decoder_init_norm > 0: raise ValueError(f"decoder_init_norm must be positive or None, got {self.decoder_init_norm!r}")
-        if self.grad_clip_norm is not None and not self.grad_clip_norm > 0: raise ValueError(f"grad_clip_norm must be positive or None, got {self.grad_clip_norm!r}")
-        if not 0 <= self.lr_end_factor <= 1: raise ValueError(f"lr_end_factor must be in [0, 1], got {self.lr_end_factor!r}")
+        check_fields(self, TRAIN_CHECKS)
         if self.checkpoint_every is not None and self.checkpoint_folder is None:
-            raise ValueError("checkpoint_every is set but checkpoint_folder is None; give a folder for the checkpoints")
+            raise ConfigError("checkpoint_every is set but checkpoint_folder is None; give a folder for the checkpoints", "checkpoint_folder")
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        raise ValueError(f"{name}={value!r} is not one of {choices}" + (f"; did you mean {close[0]!r}?" if close else ""))
+def _is_device(name: str) -> bool:
+    try: torch.device(name); return True
+    except (RuntimeError, ValueError): return False
 
-def _check_positive_int(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1: raise ValueError(f"{name} must be a positive int, got {value!r}")
+TRAIN_CHECKS = field_checks(TrainConfig,
+    lr=number(0), betas=list_of(number(0, 1, closed_low=True), length=2, convert=tuple), batch_size=integer(1),
+    total_steps=integer(1, optional=True), total_tokens=integer(1, optional=True), epochs=integer(1), seed=integer(0),
+    lr_schedule=one_of(LR_SCHEDULES), warmup_steps=integer(0), lr_end_factor=number(0, 1, closed_low=True, closed_high=True),
+    l1_warmup_steps=integer(0), grad_clip_norm=number(0, optional=True), init=one_of(("kaiming", "coder")),
+    decoder_init_norm=number(0, optional=True), decoder_bias_init=one_of(DECODER_BIAS_INITS), init_rows=integer(1),
+    normalize=one_of(NORMALIZATIONS), decoder_norm=one_of(DECODER_NORMS), dead_features=one_of(DEAD_FEATURE_METHODS),
+    dead_feature_window=integer(1), resample_every=integer(1), early_stopping_patience=integer(1, optional=True),
+    early_stopping_metric=one_of(EARLY_STOPPING_METRICS), early_stopping_min_delta=number(0, closed_low=True),
+    checkpoint_every=integer(1, optional=True), keep_checkpoints=integer(1), log_every=integer(1),
+    device=dataclasses.replace(text(), allowed="a torch device name such as 'cpu' or 'cuda:0'", test=_is_device))
 
 # %% ../../nbs/22_sae.train.ipynb #b6fb5f81
 def _train_to_dict(self: TrainConfig) -> dict:
@@ -112,18 +104,9 @@ def _train_to_dict(self: TrainConfig) -> dict:
     d = asdict(self); d["betas"] = list(self.betas)
     return {"format_version": TRAIN_CONFIG_VERSION, **d}
 
-def _train_from_dict(cls, d: dict) -> TrainConfig:
-    "Config from `to_dict`'s output; a newer version or an unknown field is an error that says what to do."
-    d = dict(d)
-    version = d.pop("format_version", TRAIN_CONFIG_VERSION)
-    if not isinstance(version, int) or version > TRAIN_CONFIG_VERSION:
-        raise ValueError(f"this TrainConfig has format_version {version!r}, newer than the {TRAIN_CONFIG_VERSION} this prisma_nb reads; upgrade prisma_nb")
-    known = [f.name for f in dataclasses.fields(cls)]
-    for k in d:
-        if k not in known:
-            close = difflib.get_close_matches(k, known, n=1)
-            raise ValueError(f"unknown TrainConfig field {k!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
-    return cls(**d)
+def _train_from_dict(cls, d: dict, source: str | None = None) -> TrainConfig:
+    "Config from `to_dict`'s output; a bad field, an unknown one or a newer format version is an error naming it (and `source`)."
+    return config_from_dict(cls, d, TRAIN_CONFIG_VERSION, source)
 
 def _train_to_json(self: TrainConfig, path: str | Path | None = None) -> str:
     "JSON text of the config, also written atomically to `path` if given."
@@ -132,9 +115,8 @@ def _train_to_json(self: TrainConfig, path: str | Path | None = None) -> str:
     return text
 
 def _train_from_json(cls, text_or_path: str | Path) -> TrainConfig:
-    "Config from JSON text or a JSON file."
-    is_text = str(text_or_path).lstrip().startswith("{")
-    return cls.from_dict(json.loads(text_or_path if is_text else Path(text_or_path).read_text()))
+    "Config from JSON text (starting with '{') or a JSON file; anything but a JSON object of fields is refused, naming the file."
+    return cls.from_dict(*read_json_object(text_or_path, "TrainConfig fields"))
 
 TrainConfig.to_dict, TrainConfig.to_json = _train_to_dict, _train_to_json
 TrainConfig.from_dict, TrainConfig.from_json = classmethod(_train_from_dict), classmethod(_train_from_json)
@@ -175,7 +157,7 @@ def geometric_median(points: Float[Tensor, "n d"],  # rows to summarise
 class ActivationNormalizer:
     "Per-hook affine normalisation of activations, with statistics learnt from sample rows."
     def __init__(self, mode: str = "none"):  # one of `NORMALIZATIONS`; "layer_norm" happens inside the coder, so it is the identity here
-        _check_choice("normalize", mode, NORMALIZATIONS)
+        one_of(NORMALIZATIONS)("normalize", mode)
         self.mode, self.mean, self.scale = mode, {}, {}
 
     @property
@@ -212,6 +194,8 @@ class TensorSource(ActivationSource):
         lengths = {len(v) for v in rows.values()}
         if len(lengths) != 1: raise ValueError(f"rows of every hook must have the same length to align; got lengths {sorted(lengths)}")
         if any(v.dim() != 2 for v in rows.values()): raise ValueError("rows must be 2-d tensors [n, d]; flatten tokens into rows first")
+        if not rows or len(next(iter(rows.values()))) == 0:
+            raise ValueError("the source is empty: it holds no rows; pass at least one row per hook, e.g. {'blocks.0.hook_resid_post': rows}")
         self.rows, self.hooks = rows, list(rows)
 
     @property
@@ -342,7 +326,8 @@ def _describe(i, cfg) -> str:
 def _prepare_coder(coder, cfg: TrainConfig, i: int):
     "A `SparseCoder` from a config (with the fields the training settings imply), or a given coder checked against them."
     implied = {}
-    if cfg.normalize == "layer_norm": implied["input_norm"] = "layer_norm"
+    coder_norm = coder.cfg.input_norm if isinstance(coder, nn.Module) else coder.input_norm
+    if cfg.normalize == "layer_norm": implied["input_norm"] = coder_norm if coder_norm != "none" else "layer_norm"  # keeps SAELens's
     if cfg.decoder_norm == "l1_scaled": implied["l1_weighted_by_decoder_norm"] = True
     if not isinstance(coder, nn.Module): return SparseCoder(dataclasses.replace(coder, **implied))
     wrong = {k: v for k, v in implied.items() if getattr(coder.cfg, k) != v}
@@ -402,6 +387,7 @@ class SAETrainer:
     def _count_steps(self) -> int:
         "Steps of the run: `total_steps`, or the full batches in `total_tokens` rows or `epochs` passes."
         cfg = self.cfg
+        if self.source.n_rows == 0: raise ValueError(f"the source is empty: {self.source!r} holds 0 rows; cache some activations first")
         if cfg.total_steps is not None: return cfg.total_steps
         if cfg.total_tokens is None and not self.source.n_rows:
             raise ValueError("the source does not know how many rows it holds; set total_steps or total_tokens")
@@ -437,10 +423,6 @@ def ghost_grads_loss(pre: Float[Tensor, "batch d_sae"],      # pre-activations
     return (mse / (ghost_mse + 1e-6)).detach() * ghost_mse
 
 # %% ../../nbs/22_sae.train.ipynb #d9652748
-def _layer_norm(x: Tensor) -> Tensor:
-    "Each row (of each crosscoder layer) centred and scaled to unit variance, as a coder with `input_norm='layer_norm'` sees it."
-    return (x - x.mean(-1, keepdim=True)) / (x.var(-1, keepdim=True, unbiased=False) + 1e-5).sqrt()
-
 SPARSITY_PENALISED = ("relu", "jumprelu", "gated")  # architectures whose loss has an `l1_coefficient` term
 
 @patch
@@ -453,7 +435,7 @@ def _loss(self: SAETrainer, i: int, x: Tensor, target: Tensor | None, l1_scale: 
     if l1_scale < 1 and arch in SPARSITY_PENALISED: loss = loss - (1 - l1_scale) * coder.cfg.l1_coefficient * out["sparsity"]
     if cfg.dead_features == "ghost_grads" and dead is not None and arch not in K_ARCHITECTURES:
         y = x if target is None else target
-        if coder.cfg.input_norm == "layer_norm" and target is None: y = _layer_norm(y)
+        if target is None: y = normalize_input(y, coder.cfg.input_norm)[0]   # what the coder reconstructs: its normalised input
         residual = (y - out["recon"]).detach().flatten(1)
         loss = loss + ghost_grads_loss(out["acts_pre"], residual, coder.W_dec_flat, dead, out["mse"])
     return {**out, "loss": loss}
@@ -508,7 +490,7 @@ def _init_rows(self: SAETrainer) -> dict[str, Tensor]:
     for batch in self.source.batches(self.cfg.batch_size, epochs=1, seed=self.cfg.seed, hooks=self.hooks):
         chunks.append(batch); n += len(next(iter(batch.values())))
         if n >= self.cfg.init_rows: break
-    if not chunks: raise ValueError("the activation source yields no rows; cache some activations first")
+    if not chunks: raise ValueError("the source is empty: it yields no rows; cache some activations first")
     return {h: torch.cat([c[h] for c in chunks])[: self.cfg.init_rows].float() for h in self.hooks}
 
 @patch
@@ -532,7 +514,7 @@ def _initialize(self: SAETrainer):
                     coder.W_enc.copy_(W.T.reshape(coder.W_enc.shape))
         if cfg.decoder_norm == "unit": coder.set_decoder_norm_to_unit_norm()  # the tied encoder keeps the initial scale
         x, target = coder_batch(coder.cfg, rows)
-        if target is None: target = _layer_norm(x) if coder.cfg.input_norm == "layer_norm" else x
+        if target is None: target = normalize_input(x, coder.cfg.input_norm)[0]
         target = target.flatten(1)
         bias = {"geometric_median": geometric_median, "mean": lambda t: t.mean(0), "zeros": lambda t: torch.zeros(t.shape[1])}
         coder.b_dec.copy_(bias[cfg.decoder_bias_init](target).view_as(coder.b_dec))
