@@ -1,9 +1,10 @@
 """Sparse against dense steps of sparse coders: TopK training steps and the ReLU 'auto' path, same weights, same batches.
 
-TopK (k=32, d_in 768, d_sae 4096 to 65536): one full `SAETrainer` step (loss, backward, Adam, decoder renormalisation,
+TopK (k=32, d_in 768, d_sae 4096 to 65536, batch 2048): one full `SAETrainer` step (loss, backward, Adam, decoder renormalisation,
 dead-feature bookkeeping) of two coders of one trainer, `decode_mode='dense'` and `'sparse'`, on the same batch, in
-interleaved rounds; the ratio is dense / sparse per round (median [range]) of this process's CPU seconds; the loss's forward + backward alone is
-printed beside it. Before timing, both paths are checked to give the same loss and gradients.
+interleaved rounds; the ratio is dense / sparse per round (median [range]) of this process's CPU seconds (`--loss-too`:
+the loss's forward + backward alone beside it). The steps share O(d_sae · d_in) work the sparse path cannot remove
+(Adam, decoder renormalisation, zeroed gradients), which weighs less against the products at a larger batch. Before timing, both paths are checked to give the same loss and gradients.
 Targets: the step ratio grows with d_sae / k, and is >= 2.5x at d_sae 65536.
 
 ReLU: forward + backward of the loss with `decode_mode` 'dense', 'sparse' and 'auto' on a grid of sizes and densities
@@ -32,7 +33,7 @@ class OneBatch:
     def batches(self, *args, **kwargs): yield {HOOK: self.x}
 
 
-def topk_row(d_in: int, d_sae: int, k: int, batch: int, rounds: int) -> dict:
+def topk_row(d_in: int, d_sae: int, k: int, batch: int, rounds: int, with_loss: bool = False) -> dict:
     "Dense and sparse TopK: exactness, then interleaved trainer steps and loss forward + backward."
     gen = torch.Generator().manual_seed(1)
     x = torch.randn(batch, d_in, generator=gen) / d_in ** 0.5
@@ -58,10 +59,10 @@ def topk_row(d_in: int, d_sae: int, k: int, batch: int, rounds: int) -> dict:
             coder.loss(x, dense_acts=False)["loss"].backward()
         return run
     step = lambda i: (lambda: trainer._train_step(i, {HOOK: x}, 1e-4, 1.0))
-    t_loss = interleaved({"dense": fwd_bwd(dense), "sparse": fwd_bwd(sparse)}, rounds)
+    t_loss = interleaved({"dense": fwd_bwd(dense), "sparse": fwd_bwd(sparse)}, rounds) if with_loss else None
     t_step = interleaved({"dense": step(0), "sparse": step(1)}, rounds)
     return dict(d_in=d_in, d_sae=d_sae, rel_dloss=dl, rel_dgrad=dg, t_loss=t_loss, t_step=t_step,
-                loss_ratio=ratios(t_loss["dense"], t_loss["sparse"]), step_ratio=ratios(t_step["dense"], t_step["sparse"]))
+                loss_ratio=ratios(t_loss["dense"], t_loss["sparse"]) if with_loss else None, step_ratio=ratios(t_step["dense"], t_step["sparse"]))
 
 
 def relu_coders(d_in: int, d_sae: int, x: torch.Tensor, density: float) -> dict:
@@ -93,21 +94,29 @@ def relu_point(d_in: int, d_sae: int, batch: int, density: float, rounds: int) -
                 auto_ratio=ratios(t["auto"], t["dense"]), sparse_ratio=ratios(t["sparse"], t["dense"]))
 
 
-def fit_cost(points: list[dict]) -> dict:
-    "Least-squares fit of the dense and sparse step times to the cost model's terms (seconds per unit of each)."
+def fit_cost(points: list[dict], rounds: int) -> dict:
+    """The cost model's constants: the per-unit costs by least squares relative to each time (every grid point counts
+    alike), the per-call costs from a tiny coder (8 x 32, 16 rows), where the calls are all there is."""
     def solve(rows, ys):
         A, y = torch.tensor(rows, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
         scale = A.abs().max(0).values.clamp_min(1e-30)
-        coef = torch.linalg.lstsq(A / scale, y[:, None]).solution[:, 0] / scale
+        coef = torch.linalg.lstsq(A / scale / y[:, None], torch.ones(len(y), 1, dtype=torch.float64)).solution[:, 0] / scale
         return coef.clamp_min(0).tolist()   # a negative cost is noise: count it as free
     dense_rows, dense_y, sparse_rows, sparse_y = [], [], [], []
     for p in points:
         B, S, d = p["batch"], p["d_sae"], p["d_in"]
-        dense_rows.append([B * S * (2 * d + 3 * d), B * S, 1.0]); dense_y.append(med(p["t"]["dense"]))
-        sparse_rows.append([B * S * d, p["n_active"] * (d + 3 * d), B * S, 1.0]); sparse_y.append(med(p["t"]["sparse"]))
-    (product, dense_element, dense_call), (encoder, active, sparse_element, sparse_call) = solve(dense_rows, dense_y), solve(sparse_rows, sparse_y)
-    return dict(product=product, dense_element=dense_element, dense_call=dense_call, encoder=encoder, active=active,
-                sparse_element=sparse_element, sparse_call=sparse_call)
+        dense_rows.append([B * S * (2 * d + 3 * d), B * S]); dense_y.append(med(p["t"]["dense"]))
+        sparse_rows.append([B * S * d, p["n_active"] * (d + 3 * d), B * S]); sparse_y.append(med(p["t"]["sparse"]))
+    (product, dense_element), (encoder, active, sparse_element) = solve(dense_rows, dense_y), solve(sparse_rows, sparse_y)
+    x = torch.randn(16, 8, generator=torch.Generator().manual_seed(3))
+    coders = relu_coders(8, 32, x, 0.05)
+    def run(coder):
+        def f():
+            for _ in range(50): coder.zero_grad(set_to_none=True); coder.loss(x)["loss"].backward()
+        return f
+    t = interleaved({m: run(coders[m]) for m in ("dense", "sparse")}, rounds)
+    return dict(product=product, dense_element=dense_element, dense_call=med(t["dense"]) / 50, encoder=encoder, active=active,
+                sparse_element=sparse_element, sparse_call=med(t["sparse"]) / 50)
 
 
 def main():
@@ -115,7 +124,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smaller grids (no d_sae 65536, no largest ReLU size)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds per point (after one warm-up)")
-    ap.add_argument("--batch", type=int, default=512, help="TopK tokens per step")
+    ap.add_argument("--batch", type=int, default=2048, help="TopK tokens per step")
+    ap.add_argument("--loss-too", action="store_true", help="also time the loss's forward + backward alone")
     ap.add_argument("--relu-batch", type=int, default=2048, help="ReLU tokens per step")
     ap.add_argument("--skip-topk", action="store_true"); ap.add_argument("--skip-relu", action="store_true")
     ap.add_argument("--fit", action="store_true", help="fit and print the ReLU cost model's constants")
@@ -129,9 +139,9 @@ def main():
         print(f"{'d_sae':>6} {'d_sae/k':>7} | {'step ms dense':>22} {'step ms sparse':>22} {'step ratio':>20} | {'fwd+bwd ratio':>20} | rel |Δloss|, |Δgrad|")
         rows = []
         for d_sae in sizes:
-            r = topk_row(d_in, d_sae, k, args.batch, args.rounds); rows.append(r)
+            r = topk_row(d_in, d_sae, k, args.batch, args.rounds, args.loss_too); rows.append(r)
             print(f"{d_sae:>6} {d_sae // k:>7} | {spread(r['t_step']['dense'], 1e3):>22} {spread(r['t_step']['sparse'], 1e3):>22} "
-                  f"{spread(r['step_ratio'], fmt='.2f'):>20} | {spread(r['loss_ratio'], fmt='.2f'):>20} | {r['rel_dloss']:.1e}, {r['rel_dgrad']:.1e}", flush=True)
+                  f"{spread(r['step_ratio'], fmt='.2f'):>20} | {spread(r['loss_ratio'], fmt='.2f') if r['loss_ratio'] else '-':>20} | {r['rel_dloss']:.1e}, {r['rel_dgrad']:.1e}", flush=True)
         steps = [med(r["step_ratio"]) for r in rows]
         grows = all(b > a for a, b in zip(steps, steps[1:]))
         print(f"TARGET TopK step ratio grows with d_sae/k: {' < '.join(f'{s:.2f}' for s in steps)} -> {'met' if grows else 'NOT met'}")
@@ -149,7 +159,7 @@ def main():
                 print(f"{d_in:>5} {d_sae:>6} {p['density']:>8.4f} | {spread(p['t']['dense'], 1e3):>20} {spread(p['t']['sparse'], 1e3):>20} "
                       f"{spread(p['t']['auto'], 1e3):>20} | {spread(p['sparse_ratio'], fmt='.2f'):>18} {spread(p['auto_ratio'], fmt='.2f'):>18} {p['chose']}", flush=True)
         if args.fit:
-            print("fitted RELU_COST (seconds per unit, this machine):", {k: float(f"{v:.4g}") for k, v in fit_cost(points).items()})
+            print("fitted RELU_COST (seconds per unit, this machine):", {k: float(f"{v:.4g}") for k, v in fit_cost(points, args.rounds).items()})
             print("in use:", RELU_COST)
         worst = max(points, key=lambda p: med(p["auto_ratio"]))
         met.append(target(f"ReLU auto / dense, worst grid point ({worst['d_in']}x{worst['d_sae']}, density {worst['density']:.3f})",

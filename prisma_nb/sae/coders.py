@@ -384,7 +384,8 @@ def _features(self: SparseCoder, x: Tensor, hooked: bool = True, decoding: bool 
     hook = (lambda point, t: point(t)) if hooked else (lambda point, t: t)
     if decoding and self._uses_sparse_decode() and not self._feature_hooks(hooked):  # TopK from the k active features only
         lead = x.shape[:-1]
-        pre, values, indices = TopKEncodeFn.apply(x.reshape(-1, x.shape[-1]), self.W_enc_flat, self._input_shift() + self.b_enc, self.cfg.k)
+        shift = self.b_dec.reshape(-1) if self.cfg.apply_b_dec_to_input else None
+        pre, values, indices = TopKEncodeFn.apply(x.reshape(-1, x.shape[-1]), self.W_enc_flat, self.b_enc, shift, self.cfg.k)
         return pre.reshape(*lead, -1), None, None, (values.reshape(*lead, -1), indices.reshape(*lead, -1))
     if decoding and self._uses_sparse_relu(hooked):
         rows, W, bias = x.reshape(-1, x.shape[-1]), self.W_enc_flat, self._input_shift() + self.b_enc
@@ -457,32 +458,42 @@ def dense_features(values: Float[Tensor, "... k"],   # the active features' valu
     return values.new_zeros(*values.shape[:-1], d_sae).scatter(-1, indices, values)
 
 class TopKEncodeFn(torch.autograd.Function):
-    """(pre = x W + bias, the ReLU of each row's k largest pre-activations, their feature indices); the backward pass
-    works from those `batch · k` entries alone (as `SparseReLUFn` does), unless a loss also reads `pre` itself (AuxK)."""
+    """(pre = (x - shift) W + bias, the ReLU of each row's k largest pre-activations, their feature indices); the backward
+    pass works from those `batch · k` entries alone (as `SparseReLUFn` does), unless a loss also reads `pre` itself (AuxK).
+    `shift` (the decoder bias subtracted from the input, or None) is handled inside, so `W` gets one gradient, not two to add."""
     @staticmethod
-    def forward(ctx, x, W, bias, k: int):
+    def forward(ctx, x, W, bias, shift, k: int):
         ctx.set_materialize_grads(False)
-        pre = torch.addmm(bias, x, W)
+        pre = torch.addmm(bias if shift is None else bias - shift @ W, x, W)
         values, indices = pre.topk(k, dim=-1, sorted=False)
         values = F.relu(values)
-        ctx.save_for_backward(x, W, values, indices)
+        ctx.save_for_backward(x, W, shift, values, indices)
         ctx.mark_non_differentiable(indices)
         return pre, values, indices
 
     @staticmethod
     def backward(ctx, g_pre, g_values, _):
-        x, W, values, indices = ctx.saved_tensors
-        need_x, need_W, need_b = ctx.needs_input_grad[:3]
-        grad_x = grad_W = grad_b = None
+        x, W, shift, values, indices = ctx.saved_tensors
+        need_x, need_W, need_b, need_shift = ctx.needs_input_grad[:4]
+        grad_x = grad_W = grad_shift = None
         n, k = indices.shape
         cols = indices.reshape(-1)
         g = (values.new_zeros(n * k) if g_values is None else (g_values * (values > 0)).reshape(-1))  # ReLU's gradient
         if g_pre is not None:                        # a loss on the pre-activations too (AuxK): dense from here
             full = g_pre.clone().index_put_((torch.arange(n, device=x.device).repeat_interleave(k), cols), g, accumulate=True)
-            if need_W: grad_W = x.t() @ full
-            if need_b: grad_b = full.sum(0)
+            grad_b = full.sum(0)
+            if need_W: grad_W = x.t() @ full if shift is None else torch.addr(x.t() @ full, shift, grad_b, alpha=-1)
             if need_x: grad_x = full @ W.t()
-            return grad_x, grad_W, grad_b, None
+        else:
+            grad_b = torch.zeros(W.shape[1], dtype=g.dtype, device=g.device).index_add_(0, cols, g)
+            if need_W:                               # Σ over each feature's entries of g · x, as [d_sae, d_in]
+                order, offsets, _ = _bags(None, cols, W.shape[1])   # entry e belongs to row e // k
+                grad_W = F.embedding_bag(order // k, x, offsets, mode="sum", per_sample_weights=g[order])
+                if shift is not None: grad_W.addr_(grad_b, shift, alpha=-1)
+                grad_W = grad_W.t()
+            if need_x: grad_x = F.embedding_bag(indices, W.t().contiguous(), mode="sum", per_sample_weights=g.reshape(n, k))
+        if need_shift: grad_shift = -(W @ grad_b)
+        return grad_x, grad_W, grad_b if need_b else None, grad_shift, None
         if need_W:
             order, offsets, _ = _bags(None, cols, W.shape[1])   # entry e belongs to row e // k
             grad_W = F.embedding_bag(order // k, x, offsets, mode="sum", per_sample_weights=g[order]).t()
@@ -499,9 +510,9 @@ def _decode_flat(self: SparseCoder, acts: Tensor, top: tuple | None, x: Tensor) 
     return out + x @ self.W_skip if self.cfg.skip_connection else out
 
 # %% ../../nbs/21_sae.coders.ipynb #1fe77d91
-# Seconds per unit of each term of a ReLU loss's forward + backward, fitted by `bench/bench_topk_decode.py --fit` (1 thread)
-RELU_COST = dict(product=2e-11, dense_element=1e-9, dense_call=1e-4,            # dense: 5 products of rows·d_sae·d, elementwise passes, calls
-                 encoder=2e-11, active=2e-10, sparse_element=2e-9, sparse_call=1e-3)  # sparse: the encoder product, per active entry, passes, calls
+# Seconds per unit of each term of a ReLU loss's forward + backward on one CPU thread, fitted by `bench/bench_topk_decode.py --fit`
+RELU_COST = dict(product=2.27e-11, dense_element=9.3e-9, dense_call=5.7e-4,    # dense: per multiply-add of its products, per feature entry, per call
+                 encoder=2.5e-11, active=3.2e-10, sparse_element=8.6e-9, sparse_call=1.18e-3)  # sparse: encoder product, per active entry × width, per entry, per call
 
 def relu_sparse_saving(rows: int, d_in: int, d_sae: int, d_out: int, n_active: int) -> float:
     "Predicted seconds that running a ReLU step through `SparseReLUFn` saves over plain autograd (negative: it costs more)."
