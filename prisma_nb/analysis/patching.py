@@ -29,33 +29,35 @@ def _named(fn: Callable, name: str) -> Callable:
     return fn
 
 def _check_classes(who: str, classes: dict, n_classes: int | None, source: str = "the model") -> dict:
-    "`classes` (name -> class index) checked to be plain ints, and below `n_classes` when it is known."
+    "`classes` (name -> class index) as plain ints, checked to be whole numbers (not bools) below `n_classes` when it is known."
+    out = {}
     for name, c in classes.items():
-        if isinstance(c, bool) or not isinstance(c, int):
-            raise TypeError(f"{who}: {name}={c!r} must be a class index (an int), got {type(c).__name__}")
-        if n_classes is not None and not -n_classes <= c < n_classes:
-            raise IndexError(f"{who}: {name}={c} is not a class of {source}, which has {n_classes} classes (0..{n_classes - 1})")
-    return classes
+        try: out[name] = None if isinstance(c, bool) or (isinstance(c, Tensor) and c.dtype == torch.bool) else operator.index(c)
+        except TypeError: out[name] = None   # not a whole number: refused below
+        if out[name] is None: raise TypeError(f"{who}: {name}={c!r} must be a class index (an int), got {type(c).__name__}")
+        if n_classes is not None and not -n_classes <= out[name] < n_classes:
+            raise IndexError(f"{who}: {name}={out[name]} is not a class of {source}, which has {n_classes} classes (0..{n_classes - 1})")
+    return out
 
 def _class_metric(who: str, classes: dict, model, fn: Callable, name: str) -> Callable:
-    "A metric on the logits of `classes`: checked now against `model`'s class count when given, else at the first call."
-    _check_classes(who, classes, None if model is None else model.cfg.n_classes)
+    "A metric `fn(logits, **classes)`: the classes checked now against `model`'s class count when given, else at the first call."
+    classes = _check_classes(who, classes, None if model is None else model.cfg.n_classes)
     def metric(logits):
         _check_classes(who, classes, logits.shape[-1], "these logits")
-        return fn(logits)
-    return _named(metric, name)
+        return fn(logits, **classes)
+    return _named(metric, name.format(**classes))
 
 def logit_diff(good: int,          # class whose logit counts positively (e.g. the clean answer)
                bad: int,           # class whose logit is subtracted (e.g. the corrupted answer)
                model=None):        # the model it is for: checks the classes now (else at the first call)
     "Metric: `logits[:, good] - logits[:, bad]` per batch item."
-    return _class_metric("logit_diff", dict(good=good, bad=bad), model, lambda logits: logits[:, good] - logits[:, bad],
-                         f"logit diff ({good} − {bad})")
+    return _class_metric("logit_diff", dict(good=good, bad=bad), model, lambda logits, good, bad: logits[:, good] - logits[:, bad],
+                         "logit diff ({good} − {bad})")
 
 def class_prob(target: int,        # class whose softmax probability is measured
                model=None):        # the model it is for: checks the class now (else at the first call)
     "Metric: probability of class `target` per batch item."
-    return _class_metric("class_prob", dict(target=target), model, lambda logits: logits.softmax(-1)[:, target], f"p(class {target})")
+    return _class_metric("class_prob", dict(target=target), model, lambda logits, target: logits.softmax(-1)[:, target], "p(class {target})")
 
 def cross_entropy_loss(labels: int | Tensor):  # the right class, for every item or one per item
     "Metric: cross-entropy loss of `labels` per batch item (lower means closer to `labels`)."
