@@ -1,24 +1,29 @@
 """Training throughput (tokens/s) of `prisma_nb.sae.train` against SAELens, on identical activations and sizes.
 
 Both trainers see the same pre-generated batches (random sparse combinations of random directions, so the loss
-can fall), with the same batch size, steps, learning rate and sparsity settings, single-threaded. Throughput is
-4096 tokens over the median step time (each trainer's own loop, timed between batch requests), which shrugs off bursts
-of load on a shared machine; the whole-run ratio (setup included) is printed beside it. Final quality is the MSE and
-L0 of each trained SAE on a held-out batch.
+can fall), with the same batch size, steps, learning rate and sparsity settings, on one pinned torch thread. Each
+row runs both trainers in interleaved rounds (the order alternates from round to round); a trainer's throughput in a
+round is 4096 tokens over its median step (each trainer's own loop, timed in CPU seconds of this process between
+batch requests), and the table gives the median [range] over rounds of the throughputs and of their ratio. Final
+quality is the MSE and L0 of each trained SAE on a held-out batch (last round).
 
 Two kinds of ReLU-L1 rows. "init" rows train from each trainer's own initialisation: there ~60% of the ReLU codes
 are non-zero, so both trainers do the same five dense products a step. "steady" rows measure the regime of real
 training, where ReLU-L1 codes are sparse: both trainers start from the SAME weights, a kaiming-uniform dictionary
 (unit decoder rows, encoder = decoder transposed, b_dec = 0) whose encoder bias puts each feature's threshold at the
 98th percentile of its pre-activations on the first batch, so ~2% of the features fire (L0 ≈ 0.02·d_sae); they then
-train the same steps on the same batches. TopK rows train from initialisation (always k active). Run:
+train the same steps on the same batches. TopK rows train from initialisation (always k active). SAELens's TopK runs
+its dense path: its sparse one (`use_sparse_activations=True`) crashes on CPU (`aten::view` has no SparseCPU kernel),
+which the bench checks and prints. Run (SAELens in a side environment, not a dependency of prisma_nb):
 
-    OMP_NUM_THREADS=1 python bench/bench_sae_train.py [--quick]
-
-SAELens is needed only here (`pip install -c constraints.txt sae-lens`); it is not a dependency of prisma_nb.
+    python3 -m venv SIDE && SIDE/bin/pip install -c constraints.txt sae-lens fastcore
+    PYTHONPATH=. SIDE/bin/python bench/bench_sae_train.py [--rounds 3] [--sizes 128,768] [--quick]
 """
-import argparse, dataclasses, os, time
+import argparse, dataclasses, os, statistics, sys, time
+from pathlib import Path
 import torch
+sys.path.insert(0, str(Path(__file__).parent))
+from benchlib import setup, target, load, spread, med
 from prisma_nb.zoo.compat import import_transformers
 from prisma_nb.sae.coders import CoderConfig, SparseCoder
 from prisma_nb.sae.train import TrainConfig, train_sae
@@ -40,9 +45,9 @@ def make_batches(d_in: int, n_batches: int, batch_size: int, seed: int = 0) -> l
 def timed(batches: list[torch.Tensor], stamps: list[float]):
     "Yield `batches`, appending the time of each request to `stamps`: consecutive stamps bracket one training step."
     for b in batches:
-        stamps.append(time.perf_counter())
+        stamps.append(time.process_time())
         yield b
-    stamps.append(time.perf_counter())
+    stamps.append(time.process_time())
 
 
 def median_step(stamps: list[float]) -> float:
@@ -118,26 +123,52 @@ def run_saelens(batches, held_out, arch: str, d_sae: int, k: int, l1: float, lr:
     return seconds, median_step(stamps), held_out_scores(sae.encode, sae.decode, held_out)
 
 
+def saelens_sparse_topk_on_cpu() -> str:
+    "Try SAELens's sparse TopK path for a few CPU steps; what happened, in one line."
+    import_transformers()
+    from sae_lens import TopKTrainingSAE, TopKTrainingSAEConfig
+    from sae_lens.config import SAETrainerConfig
+    from sae_lens.training.sae_trainer import SAETrainer
+    sae = TopKTrainingSAE(TopKTrainingSAEConfig(d_in=64, d_sae=1024, k=8, use_sparse_activations=True))
+    cfg = SAETrainerConfig(total_training_samples=2 * 256, train_batch_size_samples=256, lr=4e-4, lr_end=4e-4)
+    try:
+        SAETrainer(cfg, sae, iter([torch.randn(256, 64) for _ in range(2)])).fit()
+        return "trains (so the TopK rows could also compare against it)"
+    except Exception as e:   # the failure is the finding: report it
+        return f"fails with {type(e).__name__}: {str(e).splitlines()[0][:90]}..., so dense is its only working TopK path here"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer steps, for a smoke test")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per row")
+    parser.add_argument("--sizes", default="128,768", help="d_in values (d_sae = 16 d_in)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    setup(1, f"{args.rounds} interleaved rounds per row, tokens/s from each trainer's median step in CPU seconds, median [range] over rounds")
+    print(f"SAELens sparse TopK (use_sparse_activations=True) on CPU: {saelens_sparse_topk_on_cpu()}")
     steps = {128: 4 if args.quick else 20, 768: 3 if args.quick else 5}
-    print(f"load average before: {os.getloadavg()}; torch threads {torch.get_num_threads()}")
-    print("tokens/s from the median step (whole-run ratio, setup included, in brackets)")
-    print(f"{'d_in':>5} {'d_sae':>6} {'arch':>5} {'start':>6} {'steps':>5} | {'prisma tok/s':>12} {'SAELens tok/s':>13} {'ratio':>6} {'(whole)':>8} | "
+    print(f"{'d_in':>5} {'d_sae':>6} {'arch':>5} {'start':>6} {'steps':>5} | {'prisma tok/s':>22} {'SAELens tok/s':>22} {'prisma/SAELens':>18} | "
           f"{'held-out MSE prisma':>19} {'SAELens':>8} | {'L0 prisma':>9} {'SAELens':>8}")
-    for d_in in (128, 768):
-        *batches, held_out = make_batches(d_in, steps[d_in] + 1, 4096)
+    worst = {}
+    for d_in in [int(d) for d in args.sizes.split(",")]:
+        *batches, held_out = make_batches(d_in, steps.get(d_in, 5) + 1, 4096)
         for arch, start in (("relu", "init"), ("relu", "steady"), ("topk", "init")):
             kw = dict(d_sae=16 * d_in, k=32, l1=5e-3 if arch == "relu" else 0.0, lr=4e-4,
                       weights=steady_weights(batches[0], 16 * d_in) if start == "steady" else None)
-            t_p, step_p, (mse_p, l0_p) = run_prisma(batches, held_out, arch, **kw)
-            t_s, step_s, (mse_s, l0_s) = run_saelens(batches, held_out, arch, **kw)
-            print(f"{d_in:>5} {16 * d_in:>6} {arch:>5} {start:>6} {len(batches):>5} | {4096 / step_p:>12.0f} {4096 / step_s:>13.0f} {step_s / step_p:>5.2f}x "
-                  f"{f'({t_s / t_p:.2f}x)':>8} | {mse_p:>19.4g} {mse_s:>8.4g} | {l0_p:>9.1f} {l0_s:>8.1f}", flush=True)
-    print(f"load average after: {os.getloadavg()}")
+            tok = {"prisma": [], "saelens": []}
+            for r in range(args.rounds):
+                for who in (("prisma", "saelens") if r % 2 == 0 else ("saelens", "prisma")):
+                    _, step, scores = (run_prisma if who == "prisma" else run_saelens)(batches, held_out, arch, **kw)
+                    tok[who].append(4096 / step)
+                    if who == "prisma": mse_p, l0_p = scores
+                    else: mse_s, l0_s = scores
+            ratio = [a / b for a, b in zip(tok["prisma"], tok["saelens"])]
+            worst[(d_in, arch, start)] = med(ratio)
+            print(f"{d_in:>5} {16 * d_in:>6} {arch:>5} {start:>6} {len(batches):>5} | {spread(tok['prisma'], fmt='.0f'):>22} "
+                  f"{spread(tok['saelens'], fmt='.0f'):>22} {spread(ratio, fmt='.2f'):>18} | {mse_p:>19.4g} {mse_s:>8.4g} | {l0_p:>9.1f} {l0_s:>8.1f}", flush=True)
+    print(f"load average at the end {load()}")
+    for (d_in, arch, start), r in worst.items():
+        target(f"prisma / SAELens throughput, d_in {d_in} {arch} {start}", r, 1.0)
 
 
 if __name__ == "__main__": main()

@@ -1,93 +1,170 @@
-"""TopK decoding from the k active decoder rows (`F.embedding_bag`) against dense decoding (`acts @ W_dec`).
+"""Sparse against dense steps of sparse coders: TopK training steps and the ReLU 'auto' path, same weights, same batches.
 
-For d_sae in (16384, 32768), k = 32, d_in in (768, 128), it times, on the same coder weights and the same batch:
-decoding alone, the coder's forward pass, and forward + backward of its loss, and checks that both paths give the
-same loss and the same decoder gradient. Ratios are dense time / sparse time, measured in this run.
+TopK (k=32, d_in 768, d_sae 4096 to 65536, batch 2048): one full `SAETrainer` step (loss, backward, Adam, decoder renormalisation,
+dead-feature bookkeeping) of two coders of one trainer, `decode_mode='dense'` and `'sparse'`, on the same batch, in
+interleaved rounds; the ratio is dense / sparse per round (median [range]) of this process's CPU seconds (`--loss-too`:
+the loss's forward + backward alone beside it). The steps share O(d_sae · d_in) work the sparse path cannot remove
+(Adam, decoder renormalisation, zeroed gradients), which weighs less against the products at a larger batch. Before timing, both paths are checked to give the same loss and gradients.
+Targets: the step ratio grows with d_sae / k, and is >= 2.5x at d_sae 65536.
 
-    OMP_NUM_THREADS=1 python bench/bench_topk_decode.py [--batch 512] [--reps 5] [--device cpu]
+ReLU: forward + backward of the loss with `decode_mode` 'dense', 'sparse' and 'auto' on a grid of sizes and densities
+(the encoder bias sets the fraction of features that fire); auto / dense per round, CPU seconds. Target: auto is never slower than
+dense by more than 5 % at any grid point. `--fit` also fits the cost model that 'auto' uses (`RELU_COST` in
+`prisma_nb.sae.coders`) to these measurements and prints its constants.
+
+    python bench/bench_topk_decode.py [--quick] [--threads 1] [--rounds 5] [--skip-topk] [--skip-relu] [--fit]
 """
 from __future__ import annotations
-import argparse, dataclasses, os, time
+import argparse, dataclasses
 import torch
-from prisma_nb.sae.coders import CoderConfig, SparseCoder
+from benchlib import setup, interleaved, ratios, med, spread, target, load
+from prisma_nb.sae.coders import CoderConfig, SparseCoder, RELU_COST, relu_sparse_saving
+from prisma_nb.sae.train import SAETrainer, TrainConfig
+
+HOOK = "h"
 
 
-def best_times(fns: dict, reps: int, device: str) -> dict:
-    "Fastest of `reps` timed calls of each function, after one warm-up call each; calls alternate, so load changes hit all alike."
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    for fn in fns.values(): fn(); sync()
-    times = {name: [] for name in fns}
-    for _ in range(reps):
-        for name, fn in fns.items():
-            start = time.perf_counter(); fn(); sync()
-            times[name].append(time.perf_counter() - start)
-    return {name: min(t) for name, t in times.items()}
+class OneBatch:
+    "An activation source of one batch (the trainer is only constructed; the bench calls its step directly)."
+    def __init__(self, x): self.x, self.hooks = x, [HOOK]
+    @property
+    def n_rows(self): return len(self.x)
+    def d(self, hook): return self.x.shape[1]
+    def batches(self, *args, **kwargs): yield {HOOK: self.x}
 
 
-def compare(d_in: int, d_sae: int, k: int, batch: int, reps: int, device: str) -> dict:
-    "Times and agreement of dense and sparse decoding for one size."
-    cfg = CoderConfig(d_in=d_in, d_sae=d_sae, architecture="topk", k=k)
-    coders = {mode: SparseCoder(dataclasses.replace(cfg, decode_mode=mode), seed=0).to(device) for mode in ("dense", "sparse")}
+def topk_row(d_in: int, d_sae: int, k: int, batch: int, rounds: int, with_loss: bool = False) -> dict:
+    "Dense and sparse TopK: exactness, then interleaved trainer steps and loss forward + backward."
     gen = torch.Generator().manual_seed(1)
-    x = (torch.randn(batch, d_in, generator=gen) / d_in ** 0.5).to(device)
+    x = torch.randn(batch, d_in, generator=gen) / d_in ** 0.5
+    cfg = CoderConfig(d_in=d_in, d_sae=d_sae, architecture="topk", k=k, hook=HOOK)
+    trainer = SAETrainer(OneBatch(x), [dataclasses.replace(cfg, decode_mode=m) for m in ("dense", "sparse")],
+                         TrainConfig(batch_size=batch, total_steps=10 ** 6, progress=False))
+    dense, sparse = trainer.coders
+    sparse.load_state_dict(dense.state_dict())
+    losses, grads = [], []
+    for coder in (dense, sparse):
+        coder.zero_grad(set_to_none=True)
+        out = coder.loss(x, dense_acts=False)
+        out["loss"].backward()
+        losses.append(out["loss"].item()); grads.append({n: p.grad.clone() for n, p in coder.named_parameters()})
+    dl = abs(losses[0] - losses[1]) / max(abs(losses[0]), 1e-12)
+    dg = max(((grads[0][n] - grads[1][n]).abs().max() / grads[0][n].abs().max().clamp_min(1e-12)).item() for n in grads[0])
+    assert dl <= 1e-5 and dg <= 1e-4, (dl, dg)
+    del grads
+
+    def fwd_bwd(coder):
+        def run():
+            coder.zero_grad(set_to_none=True)
+            coder.loss(x, dense_acts=False)["loss"].backward()
+        return run
+    step = lambda i: (lambda: trainer._train_step(i, {HOOK: x}, 1e-4, 1.0))
+    t_loss = interleaved({"dense": fwd_bwd(dense), "sparse": fwd_bwd(sparse)}, rounds) if with_loss else None
+    t_step = interleaved({"dense": step(0), "sparse": step(1)}, rounds)
+    return dict(d_in=d_in, d_sae=d_sae, rel_dloss=dl, rel_dgrad=dg, t_loss=t_loss, t_step=t_step,
+                loss_ratio=ratios(t_loss["dense"], t_loss["sparse"]) if with_loss else None, step_ratio=ratios(t_step["dense"], t_step["sparse"]))
+
+
+def relu_coders(d_in: int, d_sae: int, x: torch.Tensor, density: float) -> dict:
+    "Three ReLU coders (dense, sparse, auto) with the same weights, whose encoder bias makes a fraction `density` of the features fire on `x`."
+    cfg = CoderConfig(d_in=d_in, d_sae=d_sae, architecture="relu", l1_coefficient=1e-3)
+    coders = {m: SparseCoder(dataclasses.replace(cfg, decode_mode=m), seed=0) for m in ("dense", "sparse", "auto")}
     with torch.no_grad():
-        pre, acts, _, (values, indices) = coders["dense"]._features(x, hooked=False)
+        pre = x @ coders["dense"].W_enc
+        kth = max(1, min(len(x), round((1 - density) * len(x))))
+        bias = -pre.kthvalue(kth, dim=0).values
+        for c in coders.values(): c.b_enc.copy_(bias)
+    return coders
 
-    def decode(mode):
-        coder = coders[mode]
-        return (lambda: acts @ coder.W_dec + coder.b_dec) if mode == "dense" else (lambda: coder.decode_sparse(values, indices))
 
-    def forward(mode):
-        return lambda: coders[mode](x)
-
-    def train_step(mode):
-        coder = coders[mode]
-        def step():
+def relu_point(d_in: int, d_sae: int, batch: int, density: float, rounds: int) -> dict:
+    "Interleaved forward + backward of the three ReLU paths at one grid point; the path 'auto' took; the active count."
+    gen = torch.Generator().manual_seed(2)
+    x = torch.randn(batch, d_in, generator=gen) / d_in ** 0.5
+    coders = relu_coders(d_in, d_sae, x, density)
+    with torch.no_grad(): n_active = int((coders["dense"]._features(x, hooked=False)[1] > 0).sum())
+    def run(coder):
+        def f():
             coder.zero_grad(set_to_none=True)
             coder.loss(x)["loss"].backward()
-        return step
+        return f
+    t = interleaved({m: run(c) for m, c in coders.items()}, rounds)
+    chose = "sparse" if relu_sparse_saving(batch, d_in, d_sae, d_in, n_active) > 0 else "dense"
+    return dict(d_in=d_in, d_sae=d_sae, batch=batch, density=n_active / (batch * d_sae), n_active=n_active, t=t, chose=chose,
+                auto_ratio=ratios(t["auto"], t["dense"]), sparse_ratio=ratios(t["sparse"], t["dense"]))
 
-    row = dict(d_in=d_in, d_sae=d_sae, k=k, batch=batch)
-    with torch.no_grad():
-        for name, make in (("decode", decode), ("forward", forward)):
-            t = best_times({mode: make(mode) for mode in ("dense", "sparse")}, reps, device)
-            t_dense, t_sparse = t["dense"], t["sparse"]
-            row[f"{name} ms dense"], row[f"{name} ms sparse"], row[f"{name} ×"] = 1e3 * t_dense, 1e3 * t_sparse, t_dense / t_sparse
-    t = best_times({mode: train_step(mode) for mode in ("dense", "sparse")}, reps, device)
-    t_dense, t_sparse = t["dense"], t["sparse"]
-    row["fwd+bwd ms dense"], row["fwd+bwd ms sparse"], row["fwd+bwd ×"] = 1e3 * t_dense, 1e3 * t_sparse, t_dense / t_sparse
 
-    losses, grads = {}, {}
-    for mode, coder in coders.items():
-        coder.zero_grad(set_to_none=True)
-        loss = coder.loss(x)["loss"]
-        loss.backward()
-        losses[mode], grads[mode] = loss.item(), coder.W_dec.grad
-    row["loss"] = losses["dense"]
-    row["|Δloss|"] = abs(losses["dense"] - losses["sparse"])
-    row["max |ΔW_dec.grad|"] = (grads["dense"] - grads["sparse"]).abs().max().item()
-    assert row["|Δloss|"] <= 1e-5 * max(1.0, abs(losses["dense"])), row
-    assert row["max |ΔW_dec.grad|"] <= 1e-5 * max(1.0, grads["dense"].abs().max().item()), row
-    return row
+def fit_cost(points: list[dict], rounds: int) -> dict:
+    """The cost model's constants: the per-unit costs by least squares relative to each time (every grid point counts
+    alike), the per-call costs from a tiny coder (8 x 32, 16 rows), where the calls are all there is."""
+    def solve(rows, ys):
+        A, y = torch.tensor(rows, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+        scale = A.abs().max(0).values.clamp_min(1e-30)
+        coef = torch.linalg.lstsq(A / scale / y[:, None], torch.ones(len(y), 1, dtype=torch.float64)).solution[:, 0] / scale
+        return coef.clamp_min(0).tolist()   # a negative cost is noise: count it as free
+    dense_rows, dense_y, sparse_rows, sparse_y = [], [], [], []
+    for p in points:
+        B, S, d = p["batch"], p["d_sae"], p["d_in"]
+        dense_rows.append([B * S * (2 * d + 3 * d), B * S]); dense_y.append(med(p["t"]["dense"]))
+        sparse_rows.append([B * S * d, p["n_active"] * (d + 3 * d), B * S]); sparse_y.append(med(p["t"]["sparse"]))
+    (product, dense_element), (encoder, active, sparse_element) = solve(dense_rows, dense_y), solve(sparse_rows, sparse_y)
+    x = torch.randn(16, 8, generator=torch.Generator().manual_seed(3))
+    coders = relu_coders(8, 32, x, 0.05)
+    def run(coder):
+        def f():
+            for _ in range(50): coder.zero_grad(set_to_none=True); coder.loss(x)["loss"].backward()
+        return f
+    t = interleaved({m: run(coders[m]) for m in ("dense", "sparse")}, rounds)
+    return dict(product=product, dense_element=dense_element, dense_call=med(t["dense"]) / 50, encoder=encoder, active=active,
+                sparse_element=sparse_element, sparse_call=med(t["sparse"]) / 50)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch", type=int, default=512, help="tokens per batch")
-    parser.add_argument("--k", type=int, default=32)
-    parser.add_argument("--reps", type=int, default=5, help="timed repetitions (the fastest is kept)")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    load = ", load average %.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
-    print(f"torch {torch.__version__}, device {args.device}, {torch.get_num_threads()} thread(s), batch {args.batch}, k {args.k}{load}")
-    cols = ["d_in", "d_sae", "decode ×", "forward ×", "fwd+bwd ×", "fwd+bwd ms dense", "fwd+bwd ms sparse", "loss", "|Δloss|", "max |ΔW_dec.grad|"]
-    print(" | ".join(cols))
-    for d_in in (768, 128):
-        for d_sae in (16384, 32768):
-            row = compare(d_in, d_sae, args.k, args.batch, args.reps, args.device)
-            print(" | ".join(f"{row[c]:.3g}" if isinstance(row[c], float) else str(row[c]) for c in cols), flush=True)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smaller grids (no d_sae 65536, no largest ReLU size)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds per point (after one warm-up)")
+    ap.add_argument("--batch", type=int, default=2048, help="TopK tokens per step")
+    ap.add_argument("--loss-too", action="store_true", help="also time the loss's forward + backward alone")
+    ap.add_argument("--relu-batch", type=int, default=2048, help="ReLU tokens per step")
+    ap.add_argument("--skip-topk", action="store_true"); ap.add_argument("--skip-relu", action="store_true")
+    ap.add_argument("--fit", action="store_true", help="fit and print the ReLU cost model's constants")
+    args = ap.parse_args()
+    setup(args.threads, f"{args.rounds} interleaved rounds per point, median [range]")
+    met = []
+    if not args.skip_topk:
+        k, d_in = 32, 768
+        sizes = (4096, 16384) if args.quick else (4096, 16384, 65536)
+        print(f"\nTopK, k {k}, d_in {d_in}, batch {args.batch}: dense / sparse (a trainer step: loss, backward, Adam, renorm, dead-feature count)")
+        print(f"{'d_sae':>6} {'d_sae/k':>7} | {'step ms dense':>22} {'step ms sparse':>22} {'step ratio':>20} | {'fwd+bwd ratio':>20} | rel |Δloss|, |Δgrad|")
+        rows = []
+        for d_sae in sizes:
+            r = topk_row(d_in, d_sae, k, args.batch, args.rounds, args.loss_too); rows.append(r)
+            print(f"{d_sae:>6} {d_sae // k:>7} | {spread(r['t_step']['dense'], 1e3):>22} {spread(r['t_step']['sparse'], 1e3):>22} "
+                  f"{spread(r['step_ratio'], fmt='.2f'):>20} | {spread(r['loss_ratio'], fmt='.2f') if r['loss_ratio'] else '-':>20} | {r['rel_dloss']:.1e}, {r['rel_dgrad']:.1e}", flush=True)
+        steps = [med(r["step_ratio"]) for r in rows]
+        grows = all(b > a for a, b in zip(steps, steps[1:]))
+        print(f"TARGET TopK step ratio grows with d_sae/k: {' < '.join(f'{s:.2f}' for s in steps)} -> {'met' if grows else 'NOT met'}")
+        met.append(grows)
+        if not args.quick: met.append(target("TopK step ratio dense/sparse at d_sae 65536", steps[-1], 2.5))
+    if not args.skip_relu:
+        sizes = ((64, 512), (128, 2048), (256, 4096)) + (() if args.quick else ((512, 8192),))
+        densities = (0.003, 0.01, 0.03, 0.1, 0.3)
+        print(f"\nReLU loss forward + backward, batch {args.relu_batch}: ms per path, ratio to dense (auto's choice from the cost model)")
+        print(f"{'d_in':>5} {'d_sae':>6} {'density':>8} | {'dense ms':>20} {'sparse ms':>20} {'auto ms':>20} | {'sparse/dense':>18} {'auto/dense':>18} chose")
+        points = []
+        for d_in, d_sae in sizes:
+            for density in densities:
+                p = relu_point(d_in, d_sae, args.relu_batch, density, args.rounds); points.append(p)
+                print(f"{d_in:>5} {d_sae:>6} {p['density']:>8.4f} | {spread(p['t']['dense'], 1e3):>20} {spread(p['t']['sparse'], 1e3):>20} "
+                      f"{spread(p['t']['auto'], 1e3):>20} | {spread(p['sparse_ratio'], fmt='.2f'):>18} {spread(p['auto_ratio'], fmt='.2f'):>18} {p['chose']}", flush=True)
+        if args.fit:
+            print("fitted RELU_COST (seconds per unit, this machine):", {k: float(f"{v:.4g}") for k, v in fit_cost(points, args.rounds).items()})
+            print("in use:", RELU_COST)
+        worst = max(points, key=lambda p: med(p["auto_ratio"]))
+        met.append(target(f"ReLU auto / dense, worst grid point ({worst['d_in']}x{worst['d_sae']}, density {worst['density']:.3f})",
+                          med(worst["auto_ratio"]), 1.05, higher_is_better=False))
+    print(f"load average at the end {load()}")
 
 
 if __name__ == "__main__":

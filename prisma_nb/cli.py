@@ -25,8 +25,8 @@ from .tour.sae import sae_section
 from .sae.store import check_finite
 
 # %% auto #0
-__all__ = ['TOUR_SECTIONS', 'TourContext', 'model_section', 'predictions_section', 'cache_section', 'attention_section',
-           'build_tour', 'check_writable', 'check_folder_writable', 'tour', 'main']
+__all__ = ['TOUR_SECTIONS', 'TOUR_THREADS', 'TourContext', 'model_section', 'predictions_section', 'cache_section',
+           'attention_section', 'build_tour', 'check_writable', 'check_folder_writable', 'tour', 'tour_threads', 'main']
 
 # %% ../nbs/10_cli.ipynb #c4798411
 def _log(progress: bool, message: str):
@@ -221,6 +221,25 @@ def tour(model_name: str = "toy/shapes-2l",       # a name from `list_models()`
     _log(progress, f"wrote {path.stat().st_size:,} bytes in {time.perf_counter() - start:.1f} s")
     return path
 
+# %% ../nbs/10_cli.ipynb #3742cbe0
+import contextlib, os
+
+# %% ../nbs/10_cli.ipynb #6e8752d4
+TOUR_THREADS = 1  # torch threads for the tour's toy-size work: 1 does not collapse when another process holds a core
+
+@contextlib.contextmanager
+def tour_threads(n: int | None = None):  # threads; None: $PRISMA_NB_THREADS if set, else TOUR_THREADS
+    "Run the block with torch's intra-op threads set to `n`, and restore the previous count after."
+    if n is None:
+        text = os.environ.get("PRISMA_NB_THREADS", "").strip()
+        try: n = int(text) if text else TOUR_THREADS
+        except ValueError: n = 0
+        if n < 1: raise ValueError(f"PRISMA_NB_THREADS={text!r} is not a positive whole number; unset it or set it to e.g. 1")
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield n
+    finally: torch.set_num_threads(before)
+
 # %% ../nbs/10_cli.ipynb #f697dd96
 def _positive(text: str) -> int:
     try: v = int(text)
@@ -229,7 +248,7 @@ def _positive(text: str) -> int:
     return v
 
 def _run_tour(args) -> int:
-    print(tour(args.model, args.out, args.n_images, args.n_eval, args.seed, progress=not args.quiet))
+    with tour_threads(args.threads): print(tour(args.model, args.out, args.n_images, args.n_eval, args.seed, progress=not args.quiet))
     return 0
 
 def _run_train_toy(args) -> int:
@@ -270,6 +289,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--n-eval", type=_positive, default=1000, help="fresh test images for the accuracy (default: %(default)s)")
     t.add_argument("--seed", type=int, default=0, help="seed of the test sample (default: %(default)s)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    t.add_argument("--threads", type=_positive, default=None, help="torch threads (default: $PRISMA_NB_THREADS, else 1; see TOUR_THREADS)")
     t.set_defaults(run=_run_tour)
     tt = sub.add_parser("train-toy", help="train toy ViTs on ShapesWorld", description="Train toy ViTs and save them "
                         "(weights, config, accuracy) under --out/NAME.")

@@ -6,7 +6,7 @@ Docs: https://prisma-nb.github.io/prisma_nb/analysis.patching.html.md"""
 
 # %% ../../nbs/30_analysis.patching.ipynb #58bfa082
 from __future__ import annotations
-import difflib, math
+import difflib, math, operator
 from dataclasses import dataclass
 from typing import Callable, Sequence
 import torch
@@ -28,14 +28,36 @@ def _named(fn: Callable, name: str) -> Callable:
     fn.__name__ = fn.metric_name = name
     return fn
 
-def logit_diff(good: int,  # class whose logit counts positively (e.g. the clean answer)
-               bad: int):  # class whose logit is subtracted (e.g. the corrupted answer)
-    "Metric: `logits[:, good] - logits[:, bad]` per batch item."
-    return _named(lambda logits: logits[:, good] - logits[:, bad], f"logit diff ({good} − {bad})")
+def _check_classes(who: str, classes: dict, n_classes: int | None, source: str = "the model") -> dict:
+    "`classes` (name -> class index) as plain ints, checked to be whole numbers (not bools) below `n_classes` when it is known."
+    out = {}
+    for name, c in classes.items():
+        try: out[name] = None if isinstance(c, bool) or (isinstance(c, Tensor) and c.dtype == torch.bool) else operator.index(c)
+        except TypeError: out[name] = None   # not a whole number: refused below
+        if out[name] is None: raise TypeError(f"{who}: {name}={c!r} must be a class index (an int), got {type(c).__name__}")
+        if n_classes is not None and not -n_classes <= out[name] < n_classes:
+            raise IndexError(f"{who}: {name}={out[name]} is not a class of {source}, which has {n_classes} classes (0..{n_classes - 1})")
+    return out
 
-def class_prob(target: int):  # class whose softmax probability is measured
+def _class_metric(who: str, classes: dict, model, fn: Callable, name: str) -> Callable:
+    "A metric `fn(logits, **classes)`: the classes checked now against `model`'s class count when given, else at the first call."
+    classes = _check_classes(who, classes, None if model is None else model.cfg.n_classes)
+    def metric(logits):
+        _check_classes(who, classes, logits.shape[-1], "these logits")
+        return fn(logits, **classes)
+    return _named(metric, name.format(**classes))
+
+def logit_diff(good: int,          # class whose logit counts positively (e.g. the clean answer)
+               bad: int,           # class whose logit is subtracted (e.g. the corrupted answer)
+               model=None):        # the model it is for: checks the classes now (else at the first call)
+    "Metric: `logits[:, good] - logits[:, bad]` per batch item."
+    return _class_metric("logit_diff", dict(good=good, bad=bad), model, lambda logits, good, bad: logits[:, good] - logits[:, bad],
+                         "logit diff ({good} − {bad})")
+
+def class_prob(target: int,        # class whose softmax probability is measured
+               model=None):        # the model it is for: checks the class now (else at the first call)
     "Metric: probability of class `target` per batch item."
-    return _named(lambda logits: logits.softmax(-1)[:, target], f"p(class {target})")
+    return _class_metric("class_prob", dict(target=target), model, lambda logits, target: logits.softmax(-1)[:, target], "p(class {target})")
 
 def cross_entropy_loss(labels: int | Tensor):  # the right class, for every item or one per item
     "Metric: cross-entropy loss of `labels` per batch item (lower means closer to `labels`)."
@@ -174,11 +196,22 @@ def _check_pair(clean: Tensor, corrupt: Tensor):
     if clean.shape != corrupt.shape:
         raise ValueError(f"clean images have shape {tuple(clean.shape)} but corrupted images {tuple(corrupt.shape)}; "
                          "patching pairs them item by item, so pass batches of the same shape (resize or crop to match)")
+    if clean.dim() == 0 or len(clean) == 0:
+        raise ValueError(f"the clean and corrupted batches are empty (shape {tuple(clean.shape)}); "
+                         "patching needs at least one image pair, e.g. clean[None] for a single image")
+
+def _index(name: str, i) -> int:
+    "One index: an int (or an integer tensor / NumPy scalar); a float or a bool is refused, never rounded."
+    if not (isinstance(i, bool) or (isinstance(i, Tensor) and i.dtype == torch.bool)):
+        try: return operator.index(i)
+        except TypeError: pass  # not an integer: refused below
+    raise TypeError(f"{name} must be integers, got {i!r} ({type(i).__name__}); pass whole indices, e.g. {name}=[0, 1]")
 
 def _indices(name: str, given, n: int, dim_label: str) -> list[int]:
     "`given` (None = all, an int, or a sequence) as a list of valid indices below `n`."
     if given is None: return list(range(n))
-    given = [given] if isinstance(given, int) else [int(i) for i in given]
+    single = not isinstance(given, (Sequence, Tensor)) or (isinstance(given, Tensor) and given.dim() == 0)
+    given = [_index(name, i) for i in ([given] if single else given)]
     bad = [i for i in given if not -n <= i < n]
     if bad: raise IndexError(f"{name} {bad} out of range: this model has {n} {dim_label} (0..{n - 1})")
     return [i % n for i in given]
@@ -214,12 +247,14 @@ def _entering(model, images: Tensor, cache, layer: int) -> Tensor:
     x = model._embed(images)
     return x if model.ln_pre is None else model.ln_pre(x)
 
-def _patch_batched(model, base, sites, source_cache, metric, rows_per_chunk, base_value: float):
-    "Metric per site, rows of one layer at a time, each chunk one forward pass from that layer."
+def _base_names(sites) -> list[str]:
+    "Hooks the batched runs read from the base run: each site's own, and the residual stream entering each patched layer."
+    return sorted({s[2] for s in sites} | {f"blocks.{s[1] - 1}.hook_resid_post" for s in sites if s[1] > 0})
+
+def _patch_batched(model, base, sites, source_cache, base_cache, metric, rows_per_chunk, base_value: float):
+    "Metric per site, rows of one layer at a time, each chunk one forward pass from that layer; `base_cache` holds `_base_names(sites)`."
     n = len(base)
     start_layers = sorted({layer for _, layer, _, _ in sites})
-    names = sorted({s[2] for s in sites} | {f"blocks.{l - 1}.hook_resid_post" for l in start_layers if l > 0})
-    _, base_cache = model.run_with_cache(base, names_filter=names)
     values = torch.full((len(sites),), base_value)
     # a site whose activation is the same in both runs leaves the base run as it is: no forward needed
     todo = [i for i, (_, _, hook, index) in enumerate(sites)
@@ -298,12 +333,15 @@ def activation_patch(model: HookedViT,
     if method not in ("batch", "loop"): raise ValueError(f"method must be 'batch' or 'loop', got {method!r}")
     plan = _plan(model, clean, corrupt, component, by, layers, heads, positions, direction)
     source_out, source_cache = model.run_with_cache(plan.source, names_filter=sorted({s[2] for s in plan.sites}))
-    base_value = _metric_values(metric, model(plan.base), len(clean)).mean().item()
     source_value = _metric_values(metric, source_out, len(clean)).mean().item()
-    if method == "loop": values = _patch_loop(model, plan.base, plan.sites, source_cache, metric)
-    else:
+    if method == "loop":
+        base_value = _metric_values(metric, model(plan.base), len(clean)).mean().item()
+        values = _patch_loop(model, plan.base, plan.sites, source_cache, metric)
+    else:  # one base run gives both the baseline metric and the activations the batched runs start from
+        base_out, base_cache = model.run_with_cache(plan.base, names_filter=_base_names(plan.sites))
+        base_value = _metric_values(metric, base_out, len(clean)).mean().item()
         if max_batch is None: max_batch = max(1, max_bytes // row_bytes(model, plan.n_pos))
-        values = _patch_batched(model, plan.base, plan.sites, source_cache, metric, max_batch, base_value)
+        values = _patch_batched(model, plan.base, plan.sites, source_cache, base_cache, metric, max_batch, base_value)
     return plan.result(model, values, metric, base_value, source_value, component)
 
 # %% ../../nbs/30_analysis.patching.ipynb #6cc22abd

@@ -24,9 +24,10 @@ from ..config import (ConfigError, check_fields, field_checks, integer, number, 
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
-           'K_ARCHITECTURES', 'CODER_CHECKS', 'SPARSE_DECODE_MIN_RATIO', 'SPARSE_RELU_MAX_DENSITY', 'WEIGHTS_FILE',
-           'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'normalize_input', 'batch_top_values',
-           'ReLUProduct', 'SparseReLUFn', 'atomic_folder', 'load_coder']
+           'K_ARCHITECTURES', 'CODER_CHECKS', 'SPARSE_DECODE_MIN_RATIO', 'RELU_COST', 'WEIGHTS_FILE', 'CONFIG_FILE',
+           'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'normalize_input', 'batch_top_values',
+           'dense_features', 'TopKEncodeFn', 'relu_sparse_saving', 'ReLUProduct', 'SparseReLUFn', 'atomic_folder',
+           'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated", "matryoshka")
@@ -358,17 +359,24 @@ def _pre_activations(self: SparseCoder, x: Tensor) -> tuple[Tensor, Tensor | Non
     return torch.addmm(shift + self.b_enc, x.reshape(-1, x.shape[-1]), W).reshape(*x.shape[:-1], -1), None
 
 @patch
-def _features(self: SparseCoder, x: Tensor, hooked: bool = True, decoding: bool = False) -> tuple[Tensor, Tensor, Tensor | None, tuple | ReLUProduct | None]:
+def _features(self: SparseCoder, x: Tensor, hooked: bool = True, decoding: bool = False) -> tuple[Tensor, Tensor | None, Tensor | None, tuple | ReLUProduct | None]:
     """(pre-activations, features, gate pre-activations or None, TopK (values, indices) or None) of a flat, normalised input;
-    when `decoding` and a ReLU coder runs sparsely, the last is a `ReLUProduct`, computed from the active features."""
+    when `decoding` and a TopK coder decodes sparsely (no hook on its features), the features are None (`dense_features`
+    builds them from the last); when `decoding` and a ReLU coder runs sparsely, the last is a `ReLUProduct`."""
     hook = (lambda point, t: point(t)) if hooked else (lambda point, t: t)
+    if decoding and self._uses_sparse_decode() and not self._feature_hooks(hooked):  # TopK from the k active features only
+        lead = x.shape[:-1]
+        shift = self.b_dec.reshape(-1) if self.cfg.apply_b_dec_to_input else None
+        pre, values, indices = TopKEncodeFn.apply(x.reshape(-1, x.shape[-1]), self.W_enc_flat, self.b_enc, shift, self.cfg.k)
+        return pre.reshape(*lead, -1), None, None, (values.reshape(*lead, -1), indices.reshape(*lead, -1))
     if decoding and self._uses_sparse_relu(hooked):
         rows, W, bias = x.reshape(-1, x.shape[-1]), self.W_enc_flat, self._input_shift() + self.b_enc
         pre = torch.addmm(bias, rows, W)
         acts = F.relu(pre)                           # the dense path's graph, used when the batch is too dense
         lead = x.shape[:-1]
-        sample = acts[::max(1, len(acts) // 256)]   # the density of ~256 rows picks the path (counting all costs a product's tenth)
-        if self.cfg.decode_mode == "sparse" or int(torch.count_nonzero(sample)) <= SPARSE_RELU_MAX_DENSITY * sample.numel():
+        sample = acts[::max(1, len(acts) // 256)]   # ~256 rows estimate the active count (counting all costs a product's tenth)
+        if self.cfg.decode_mode == "sparse" or relu_sparse_saving(
+                len(rows), rows.shape[1], W.shape[1], self.W_dec_flat.shape[1], int(torch.count_nonzero(sample)) * len(acts) // len(sample)) > 0:
             pre, acts, product, values, cols = SparseReLUFn.apply(rows, W, bias, self.W_dec_flat, pre.detach(), acts.detach())
             return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, ReLUProduct(product.reshape(*lead, -1), values, cols)
         return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, None
@@ -414,11 +422,66 @@ def _uses_sparse_decode(self: SparseCoder) -> bool:
     return c.decode_mode == "sparse" or c.d_sae >= SPARSE_DECODE_MIN_RATIO * c.k
 
 @patch
+def _feature_hooks(self: SparseCoder, hooked: bool) -> bool:
+    "Whether a hook sits on the pre-activations or the features (it may read or edit them, so they are built densely)."
+    return hooked and (self.hook_sae_acts_pre.has_hooks or self.hook_sae_acts_post.has_hooks)
+
+@patch
 def _uses_sparse_relu(self: SparseCoder, hooked: bool) -> bool:
     "Whether `forward` and `loss` may run this ReLU coder through `SparseReLUFn` (not with hooks on the features: they may edit them)."
     c = self.cfg
     if c.architecture != "relu" or c.decode_mode == "dense": return False
-    return not (hooked and (self.hook_sae_acts_pre.has_hooks or self.hook_sae_acts_post.has_hooks))
+    return not self._feature_hooks(hooked)
+
+def dense_features(values: Float[Tensor, "... k"],   # the active features' values
+                   indices: Tensor,                  # their feature indices, int64 [..., k]
+                   d_sae: int) -> Float[Tensor, "... d_sae"]:
+    "The dense feature tensor of TopK's active `(values, indices)`, with zeros elsewhere (differentiable in `values`)."
+    return values.new_zeros(*values.shape[:-1], d_sae).scatter(-1, indices, values)
+
+class TopKEncodeFn(torch.autograd.Function):
+    """(pre = (x - shift) W + bias, the ReLU of each row's k largest pre-activations, their feature indices); the backward
+    pass works from those `batch · k` entries alone (as `SparseReLUFn` does), unless a loss also reads `pre` itself (AuxK).
+    `shift` (the decoder bias subtracted from the input, or None) is handled inside, so `W` gets one gradient, not two to add."""
+    @staticmethod
+    def forward(ctx, x, W, bias, shift, k: int):
+        ctx.set_materialize_grads(False)
+        pre = torch.addmm(bias if shift is None else bias - shift @ W, x, W)
+        values, indices = pre.topk(k, dim=-1, sorted=False)
+        values = F.relu(values)
+        ctx.save_for_backward(x, W, shift, values, indices)
+        ctx.mark_non_differentiable(indices)
+        return pre, values, indices
+
+    @staticmethod
+    def backward(ctx, g_pre, g_values, _):
+        x, W, shift, values, indices = ctx.saved_tensors
+        need_x, need_W, need_b, need_shift = ctx.needs_input_grad[:4]
+        grad_x = grad_W = grad_shift = None
+        n, k = indices.shape
+        cols = indices.reshape(-1)
+        g = (values.new_zeros(n * k) if g_values is None else (g_values * (values > 0)).reshape(-1))  # ReLU's gradient
+        if g_pre is not None:                        # a loss on the pre-activations too (AuxK): dense from here
+            full = g_pre.clone().index_put_((torch.arange(n, device=x.device).repeat_interleave(k), cols), g, accumulate=True)
+            grad_b = full.sum(0)
+            if need_W: grad_W = x.t() @ full if shift is None else torch.addr(x.t() @ full, shift, grad_b, alpha=-1)
+            if need_x: grad_x = full @ W.t()
+        else:
+            grad_b = torch.zeros(W.shape[1], dtype=g.dtype, device=g.device).index_add_(0, cols, g)
+            if need_W:                               # Σ over each feature's entries of g · x, as [d_sae, d_in]
+                order, offsets, _ = _bags(None, cols, W.shape[1])   # entry e belongs to row e // k
+                grad_W = F.embedding_bag(order // k, x, offsets, mode="sum", per_sample_weights=g[order])
+                if shift is not None: grad_W.addr_(grad_b, shift, alpha=-1)
+                grad_W = grad_W.t()
+            if need_x: grad_x = F.embedding_bag(indices, W.t().contiguous(), mode="sum", per_sample_weights=g.reshape(n, k))
+        if need_shift: grad_shift = -(W @ grad_b)
+        return grad_x, grad_W, grad_b if need_b else None, grad_shift, None
+        if need_W:
+            order, offsets, _ = _bags(None, cols, W.shape[1])   # entry e belongs to row e // k
+            grad_W = F.embedding_bag(order // k, x, offsets, mode="sum", per_sample_weights=g[order]).t()
+        if need_b: grad_b = torch.zeros(W.shape[1], dtype=g.dtype, device=g.device).index_add_(0, cols, g)
+        if need_x: grad_x = F.embedding_bag(indices, W.t().contiguous(), mode="sum", per_sample_weights=g.reshape(n, k))
+        return grad_x, grad_W, grad_b, None
 
 @patch
 def _decode_flat(self: SparseCoder, acts: Tensor, top: tuple | None, x: Tensor) -> Tensor:
@@ -429,7 +492,17 @@ def _decode_flat(self: SparseCoder, acts: Tensor, top: tuple | None, x: Tensor) 
     return out + x @ self.W_skip if self.cfg.skip_connection else out
 
 # %% ../../nbs/21_sae.coders.ipynb #1fe77d91
-SPARSE_RELU_MAX_DENSITY = 0.05  # 'auto' runs a ReLU coder sparsely when at most this fraction of the batch's features fire
+# Seconds per unit of each term of a ReLU loss's forward + backward on one CPU thread, fitted by `bench/bench_topk_decode.py --fit`
+RELU_COST = dict(product=2.27e-11, dense_element=9.3e-9, dense_call=5.7e-4,    # dense: per multiply-add of its products, per feature entry, per call
+                 encoder=2.5e-11, active=3.2e-10, sparse_element=8.6e-9, sparse_call=1.18e-3)  # sparse: encoder product, per active entry × width, per entry, per call
+
+def relu_sparse_saving(rows: int, d_in: int, d_sae: int, d_out: int, n_active: int) -> float:
+    "Predicted seconds that running a ReLU step through `SparseReLUFn` saves over plain autograd (negative: it costs more)."
+    c, elements = RELU_COST, rows * d_sae
+    dense = c["product"] * elements * (2 * d_in + 3 * d_out) + c["dense_element"] * elements + c["dense_call"]
+    sparse = (c["encoder"] * elements * d_in + c["active"] * n_active * (d_in + 3 * d_out) + c["sparse_element"] * elements
+              + c["sparse_call"])
+    return dense - sparse
 
 def _csr(crow: Tensor, cols: Tensor, values: Tensor, shape: tuple) -> Tensor:
     "A CSR matrix (without torch's warnings that sparse CSR support is in beta and its invariants go unchecked: ours hold)."
@@ -567,6 +640,16 @@ def _check_dead_mask(self: SparseCoder, dead_mask) -> Tensor | None:
     return dead_mask.to(self.device)
 
 @patch
+def fired_features(self: SparseCoder, out: dict) -> Tensor:
+    "bool [d_sae]: the features active on some row of the batch `loss` returned `out` for; from the active entries alone when it has them."
+    d_sae, active = self.cfg.d_sae, out.get("active")
+    if isinstance(active, ReLUProduct): return torch.bincount(active.cols, minlength=d_sae) > 0
+    if active is not None:  # TopK: each row's k indices, counted where the value is positive
+        values, indices = active
+        return torch.bincount(indices.reshape(-1), weights=values.detach().reshape(-1), minlength=d_sae) > 0
+    return out["acts"].detach().reshape(-1, d_sae).any(0)  # features are >= 0 in every architecture: non-zero means fired
+
+@patch
 def _matryoshka_mse(self: SparseCoder, acts: Tensor, y: Tensor) -> Tensor:
     "Σ over prefixes m of the squared error of the first m features alone."
     total, partial, start = acts.new_zeros(()), self.b_dec.reshape(-1).expand_as(y), 0
@@ -579,8 +662,10 @@ def _matryoshka_mse(self: SparseCoder, acts: Tensor, y: Tensor) -> Tensor:
 def loss(self: SparseCoder, x: Tensor,
          target: Tensor | None = None,       # transcoder: the activation at out_hook; SAE, crosscoder: the input
          dead_mask: Tensor | None = None,    # bool [d_sae], True for dead features: adds AuxK (k architectures)
+         dense_acts: bool = True,            # build 'acts' where the coder ran sparsely (False: 'acts' is None there)
         ) -> dict:
-    "Loss terms of a batch: 'loss', 'mse', 'sparsity', 'aux', 'l0', and the tensors 'acts', 'acts_pre', 'recon'."
+    """Loss terms of a batch: 'loss', 'mse', 'sparsity', 'aux', 'l0', the tensors 'acts', 'acts_pre', 'recon', and 'active' (TopK's
+    (values, indices) or the `ReLUProduct` where the coder ran sparsely, else None; `fired_features` reads it)."""
     c, dead_mask = self.cfg, self._check_dead_mask(dead_mask)
     x = self.hook_sae_input(x)
     xf, stats = self._flat_input(x)
@@ -610,7 +695,8 @@ def loss(self: SparseCoder, x: Tensor,
     if dead_mask is not None: aux = c.aux_coefficient * self._auxk(pre, y - recon, dead_mask)
     sparse_term = c.l1_coefficient * sparsity if c.architecture in ("relu", "jumprelu", "gated") else zero
     recon = recon.reshape(*recon.shape[:-1], *self.out_shape)
-    return dict(loss=fit + sparse_term + aux, mse=mse, sparsity=sparsity, aux=aux, l0=l0, acts=acts, acts_pre=pre, recon=recon)
+    if acts is None and dense_acts: acts = dense_features(*top, c.d_sae)
+    return dict(loss=fit + sparse_term + aux, mse=mse, sparsity=sparsity, aux=aux, l0=l0, acts=acts, acts_pre=pre, recon=recon, active=top)
 
 # %% ../../nbs/21_sae.coders.ipynb #6e7b85a7
 @patch

@@ -430,7 +430,7 @@ def _loss(self: SAETrainer, i: int, x: Tensor, target: Tensor | None, l1_scale: 
     "Training loss of coder `i` on its slice of the batch: the coder's loss with L1 warm-up and the dead-feature term."
     cfg, coder = self.cfg, self.coders[i]
     arch = coder.cfg.architecture
-    out = coder.loss(x, target, dead_mask=dead if cfg.dead_features == "auxk" and arch in K_ARCHITECTURES else None)
+    out = coder.loss(x, target, dead_mask=dead if cfg.dead_features == "auxk" and arch in K_ARCHITECTURES else None, dense_acts=False)
     loss = out["loss"]
     if l1_scale < 1 and arch in SPARSITY_PENALISED: loss = loss - (1 - l1_scale) * coder.cfg.l1_coefficient * out["sparsity"]
     if cfg.dead_features == "ghost_grads" and dead is not None and arch not in K_ARCHITECTURES:
@@ -476,7 +476,7 @@ def _train_step(self: SAETrainer, i: int, batch: dict[str, Tensor], lr: float, l
     for group in opt.param_groups: group["lr"] = lr
     opt.step()
     if cfg.decoder_norm == "unit": coder.set_decoder_norm_to_unit_norm()
-    fired = out["acts"].flatten(0, -2).any(0)  # features are >= 0 in every architecture: non-zero means fired
+    fired = coder.fired_features(out)  # from the active entries where the coder ran sparsely: no [batch, d_sae] pass
     if self.world > 1:
         fired = fired.to(torch.uint8); dist.all_reduce(fired, op=dist.ReduceOp.MAX); fired = fired.bool()
     self.since_fired[i] = torch.where(fired, 0, self.since_fired[i] + 1)
