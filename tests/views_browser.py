@@ -53,6 +53,7 @@ def open_static(ctx, view_or_path, tmp_dir: str | Path | None = None, timeout_ms
     "Open a view's static twin (a `View`, or a saved page) in a new page; wait until every view on it has rendered."
     if hasattr(view_or_path, "save"):
         tmp_dir = Path(tmp_dir or tempfile.mkdtemp(prefix="views-"))
+        tmp_dir.mkdir(parents=True, exist_ok=True)
         view_or_path = view_or_path.save(tmp_dir / "view.html")
     page = ctx.new_page()
     page.console_errors = watch_console(page)

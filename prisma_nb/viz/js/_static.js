@@ -7,6 +7,10 @@ async (id) => {
     for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
     if (!a.deflate) return new DataView(bytes.buffer);
     const out = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer();
+    if (a.filter === "up") {  // each row was stored minus the row above (mod 256): add them back
+      const u = new Uint8Array(out), C = a.shape[a.shape.length - 1], R = a.shape[a.shape.length - 2];
+      for (let b = 0; b < u.length; b += R * C) for (let i = b + C; i < b + R * C; i++) u[i] = (u[i] + u[i - C]) & 255;
+    } else if (a.filter) throw new Error("unknown array filter " + a.filter);
     return new DataView(out);
   };
   const arrays = {};
