@@ -170,7 +170,8 @@ const pn = (() => {
     for (let x = 0; x < width; x++) { const k = 3 * level(x / (width - 1));
       for (let y = 0; y < 10; y++) { const o = 4 * (y * width + x); im.data.set([L[k], L[k + 1], L[k + 2], 255], o); } }
     ctx.putImageData(im, 0, 0);
-    return h("span", { style: "display:inline-flex;align-items:center;gap:6px;font-size:12px;color:#424a53" }, label, lo, c, hi);
+    return h("span", { class: "pn-colorbar", style: "display:inline-flex;align-items:center;gap:6px;font-size:12px;color:#424a53" },
+             label ? h("span", { text: label }) : null, h("span", { text: lo }), c, h("span", { text: hi }));
   }
 
   // Ask the kernel: send msg and resolve with its reply ({error} rejects). In a static twin it rejects at once.
