@@ -98,7 +98,7 @@ class View:
         except (TypeError, ValueError) as e: raise TypeError(f"view state must be JSON-able (no NaN, numbers not tensors): {e}") from None
         self.state.update(state)
         for k, a in arrays.items(): self.arrays[k] = check_array(k, a)
-        if self._widget_alive(): self._widget.state, self._widget.arrays = dict(self.state), _wire_arrays(self.arrays)
+        if self._widget_alive(): self._widget.state, self._widget.arrays = _copy_state(self.state), _wire_arrays(self.arrays)
         return self
 
     def _widget_alive(self): return getattr(self, "_widget", None) is not None and self._widget.comm is not None
@@ -136,7 +136,7 @@ class ViewWidget(anywidget.AnyWidget):
 
     def __init__(self, view: View):
         self._esm = component_source(view.component)
-        super().__init__(component=view.component, state=view.state, arrays=_wire_arrays(view.arrays))
+        super().__init__(component=view.component, state=_copy_state(view.state), arrays=_wire_arrays(view.arrays))
         self.view = view
         self.on_msg(self._on_front_end)
 
@@ -146,11 +146,15 @@ class ViewWidget(anywidget.AnyWidget):
         try:
             update = self.view._handle(msg)
             if update:
-                self.state, self.arrays = dict(self.view.state), _wire_arrays(self.view.arrays)
+                self.state, self.arrays = _copy_state(self.view.state), _wire_arrays(self.view.arrays)
         except Exception as e:
             logging.getLogger("prisma_nb.viz").exception("view %s: the callback failed on %r", self.view.component, msg)
             reply["error"] = f"{type(e).__name__}: {e}"
         self.send(reply)
+
+def _copy_state(state: dict) -> dict:
+    "A deep copy: the widget's trait must never share lists or dicts with the view (an in-place change would not sync)."
+    return json.loads(json.dumps(state))
 
 def _wire_arrays(arrays: dict) -> dict:
     return {k: {"dtype": a.dtype.name, "shape": list(a.shape), "data": a.tobytes()} for k, a in arrays.items()}
