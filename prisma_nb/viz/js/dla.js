@@ -5,7 +5,7 @@ export default {
   render({ model, el }) {
     const root = pn.root(el, model.get("state").title);
     const head = pn.h("div", { class: "pn-bar" }), barsBox = pn.h("div", { style: "overflow-x:auto;max-width:100%" });
-    const mapBox = pn.h("div"), panel = pn.h("div", { style: "min-width:260px;max-width:380px" });
+    const mapBox = pn.h("div", { style: `max-width:${Math.max(300, model.get("state").width)}px` }), panel = pn.h("div", { style: "min-width:260px;max-width:380px" });
     root.append(head, barsBox, pn.h("div", { style: "display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap;margin-top:8px" }, mapBox, panel));
     let selected = null, busy = false;
 
@@ -79,10 +79,10 @@ export default {
       });
       pc.canvas.addEventListener("mouseleave", () => pn.tip.hide());
       const prefix = values && s.n_prefix ? s.token_labels.slice(0, s.n_prefix).map((t, p) => `${t} ${fmt(values[p])}`).join(" · ") : "";
-      mapBox.replaceChildren(pn.h("div", { class: "pn-cap", style: "font-weight:600", text: `${selected}: ${fmt(now[k])}` }),
+      mapBox.replaceChildren(...[pn.h("div", { class: "pn-cap", style: "font-weight:600", text: `${selected}: ${fmt(now[k])}` }),
         pn.h("div", { class: "pn-cap", text: values ? what : "a bias is a constant: nothing to show over the image" }), pc.canvas,
         grid ? pn.h("div", { class: "pn-bar" }, pn.colorbar("RdBu", fmt(-m), fmt(m), pn.h("span", { text: "share" }), 120)) : null,
-        prefix ? pn.h("div", { class: "pn-cap", text: prefix }) : null);
+        prefix ? pn.h("div", { class: "pn-cap", text: prefix }) : null].filter(Boolean));
 
       // the panel: ablation (live only) and the class logits
       const live = model.get("live") && s.ablatable, canAblate = kind !== "bias";
@@ -101,12 +101,12 @@ export default {
       const td = "text-align:right;padding:1px 0 1px 14px";
       const rows = s.class_rows.map((r) => pn.h("tr", {}, pn.h("td", { text: r[0] }), pn.h("td", { style: td, text: fmt(r[1]) }),
                                                  pn.h("td", { style: td, text: s.ablated.length ? fmt(r[2]) : "" })));
-      panel.replaceChildren(pn.h("div", { class: "pn-bar" }, btn("zero"), btn("mean"), restore),
+      panel.replaceChildren(...[pn.h("div", { class: "pn-bar" }, btn("zero"), btn("mean"), restore),
         why ? pn.h("div", { class: "pn-note pn-why", text: why }) : null,
         pn.h("table", { class: "pn-classes", style: "border-collapse:collapse;font-size:12px;margin-top:6px" },
           pn.h("tr", {}, pn.h("th", { style: "text-align:left", text: "class logit" }), pn.h("th", { style: td, text: "before" }),
                pn.h("th", { style: td, text: s.ablated.length ? "ablated" : "" })), rows),
-        pn.h("div", { class: "pn-note", style: "margin-top:6px", text: s.note }));
+        pn.h("div", { class: "pn-note", style: "margin-top:6px", text: s.note })].filter(Boolean));
     }
     function ask(msg) {
       busy = true; draw();
