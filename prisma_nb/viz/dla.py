@@ -49,6 +49,14 @@ def _kinds(labels: list[str], bias_names: list[str]) -> tuple[list[str], list[st
 NOTE = ("Each bar is one term of the logit with the final norm's scale frozen from this run; with the biases they add up to "
         "the logit. Direct effects only: a component can matter through later ones without a large bar.")
 
+class _OwnStateView(View):
+    "A View whose live widget holds its own copy of the state: `ViewWidget` is made with the View's dict itself, so the "
+    "in-place update of a callback compares equal and never reaches the front end."
+    def widget(self):
+        w = super().widget()
+        if w.state is self.state: w.state = dict(self.state)  # equal: no message; from now on a real change syncs
+        return w
+
 def dla_view(source: HookedViT | LogitAttribution,  # the model (ablation works live), or a result of `direct_logit_attribution`
              image: Tensor,                          # the image `[3, h, w]` in [0, 1] (image `index` of the result's batch)
              index: int = 0,                         # which image of a `LogitAttribution`'s batch
@@ -107,5 +115,5 @@ def dla_view(source: HookedViT | LogitAttribution,  # the model (ablation works 
             upd.update(arr, ablated=ablate, how=how,
                        class_rows=[[r[0], r[1], round(float(run.all_logits[0, c]), 6)] for r, c in zip(state["class_rows"], order)])
             return upd
-    return View("dla", state, arrays, on_message=on_message,
+    return _OwnStateView("dla", state, arrays, on_message=on_message,
                 title=title or f"direct logit attribution of the {state['what']} {state['target']}")
