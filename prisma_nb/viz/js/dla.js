@@ -32,7 +32,7 @@ export default {
       svg.setAttribute("width", W); svg.setAttribute("height", top + H + labelH); svg.setAttribute("class", "pn-dla-bars");
       mk("line", { x1: left, x2: W, y1: y0, y2: y0, stroke: "#8c959f" });
       for (const v of [lim, -lim]) mk("text", { x: left - 4, y: y0 - (v / lim) * (H / 2) + 4, "text-anchor": "end", "font-size": 10, fill: "#57606a" }).textContent = fmt(v);
-      let group = null;
+      let group = null, lastLabel = -1e9, lastText = "";
       for (let i = 0; i < n; i++) {
         const x = left + i * (bw + gap), v = now[i], hgt = Math.abs(v) / lim * (H / 2);
         const g = mk("g", { class: "pn-dla-bar", "data-label": s.labels[i], style: "cursor:pointer" });
@@ -50,7 +50,9 @@ export default {
                                   transform: `rotate(-50 ${x + bw / 2} ${top + H + 6})` }).textContent = s.labels[i];
         else if (s.groups[i] !== group) { group = s.groups[i];
           mk("line", { x1: x - gap, x2: x - gap, y1: top, y2: top + H + 4, stroke: "#d0d7de" });
-          mk("text", { x, y: top + H + 16, "font-size": 10, fill: "#424a53" }).textContent = group; }
+          const lx = Math.max(x, lastLabel + 6 * String(lastText).length + 6);  // no overlap after a narrow group
+          mk("text", { x: lx, y: top + H + 16, "font-size": 10, fill: "#424a53" }).textContent = group;
+          lastLabel = lx; lastText = group; }
       }
       barsBox.replaceChildren(svg);
 
