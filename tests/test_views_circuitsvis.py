@@ -1,12 +1,12 @@
 "The CircuitsVis adapter: labels, bad input, the missing-package error, and the offline HTML rendered in Chromium with the network blocked."
 import sys
-from pathlib import Path
 from unittest import mock
 import pytest
 import torch
 from prisma_nb.zoo.registry import load_hooked_model
 from prisma_nb.toys.shapes import ShapesWorld
 from prisma_nb.viz.circuitsvis import circuitsvis_attention, token_labels
+from views_browser import needs_chromium, browser, watch_console
 
 
 @pytest.fixture(scope="module")
@@ -44,28 +44,18 @@ def test_html_holds_labels_and_weights(toy):
     assert (got - pattern[1]).abs().max() <= 5e-5 + 1e-7  # rounded to 4 decimals, nothing else
 
 
+@needs_chromium
 def test_renders_offline_in_chromium(toy, tmp_path):
     pytest.importorskip("circuitsvis")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists(): pytest.skip("Debian's chromium is not installed")
     model, pattern = toy
     page_path = circuitsvis_attention(pattern, model.cfg).save(tmp_path / "cv.html")
-    blocked, errors = [], []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
-        try:
-            page = browser.new_page()
-            def route(r):
-                if r.request.url.startswith("file:"): r.continue_()
-                else: blocked.append(r.request.url); r.abort()
-            page.route("**/*", route)
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(page_path.as_uri())
-            for _ in range(80):  # CircuitsVis renders after load; wait up to 20 s
-                text = page.evaluate("document.body.innerText")
-                if "r3c5" in text: break
-                page.wait_for_timeout(250)
-        finally: browser.close()
-    assert "CLS" in text and "r7c7" in text
-    assert blocked == [] and errors == [], (blocked, errors)
+    with browser() as ctx:
+        page = ctx.new_page()
+        errors = watch_console(page)
+        page.goto(page_path.as_uri())
+        for _ in range(80):  # CircuitsVis renders after load; wait up to 20 s
+            text = page.evaluate("document.body.innerText")
+            if "r3c5" in text: break
+            page.wait_for_timeout(250)
+        assert "CLS" in text and "r7c7" in text
+        assert ctx.blocked == [] and errors == [], (ctx.blocked, errors)
