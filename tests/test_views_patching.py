@@ -35,3 +35,23 @@ def test_patching_panels_and_hover(tmp_path):
             assert len(changed) and changed[:, 0].min() >= 5 * ch and changed[:, 0].max() < 6 * ch
             assert changed[:, 1].min() >= 2 * cw and changed[:, 1].max() < 3 * cw
         assert "circle" in page.inner_text(".pn-title") and page.console_errors == [] and ctx.blocked == []
+
+@needs_chromium
+def test_tour_circuits_views_render_offline(tmp_path):
+    "The tour's circuits section: its four views (DLA, patching, attention, emoji lens) render in one saved report, offline."
+    from prisma_nb.cli import build_tour
+    from prisma_nb.tour.circuits import circuits_section
+    from prisma_nb.viz.report import external_links
+    from views_browser import n_colours
+    from prisma_nb.zoo.registry import load_hooked_model
+    model = load_hooked_model("toy/shapes-2l").eval()  # trained weights ship with the package
+    report = build_tour(model, n_images=4, n_eval=20, progress=False, sections=[circuits_section])
+    path = report.save(tmp_path / "tour.html")
+    assert external_links(path.read_text()) == []
+    with browser() as ctx:
+        page = open_static(ctx, path)
+        assert page.locator("[data-component][data-rendered='1']").count() == 4
+        for i in range(page.locator("canvas").count()):
+            if page.locator("canvas").nth(i).is_visible(): assert n_colours(canvas_pixels(page, "canvas", i)) > 1
+        page.screenshot(path=str(tmp_path / "tour.png"), full_page=True)
+        assert page.console_errors == [] and ctx.blocked == []

@@ -340,13 +340,13 @@ def to_html(self: Report) -> str:
 
 _REF = re.compile(r"""(?:\b(?:src|href|srcset|action|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])\s*([^"'\s>)]+)""", re.I)
 _SCRIPT = re.compile(r"(<script\b[^>]*>)(.*?)(</script>)", re.I | re.S)
-_NET = re.compile(r"""(?:https?:)?//[^\s"'`<>)]+""", re.I)
+_NET = re.compile(r"""https?://[^\s"'`<>)]+""", re.I)
 
 def external_links(page: str) -> list[str]:
     "Every reference in `page` that would load from outside it (anything but `data:` URIs and `#` anchors), inline scripts included."
     found = []
     for m in _SCRIPT.finditer(page):  # a script's text is code, not attributes: look there for URLs (but keep its tag's src=)
-        found += [u for u in _NET.findall(m.group(2)) if u.lower().startswith(("http:", "https:", "//"))]
+        found += _NET.findall(m.group(2))
     return [u for u in _REF.findall(_SCRIPT.sub(lambda m: m.group(1) + m.group(3), page)) if not u.startswith(("data:", "#"))] + found
 
 

@@ -132,23 +132,26 @@ const pn = (() => {
     }
     // values: per cell (rows * cols), any array; colour level = level((v - vmin) / (vmax - vmin)); null draws the image alone.
     draw(values, vmin = 0, vmax = 1, mark = null) {
-      const L = cmap(this.cm), a = this.a, b = 255 - a, px = this.img.data, n = this.width * this.height;
-      const span = vmax - vmin || 1, lev = new Uint8Array(this.rows * this.cols);
-      if (values) for (let i = 0; i < lev.length; i++) { const v = values[i]; lev[i] = v !== v ? 0 : level((v - vmin) / span); }
-      for (let p = 0; p < n; p++) {
-        const o = 4 * p, s = 3 * p;
-        if (!values || values[this.cell[p]] !== values[this.cell[p]]) {  // no values, or NaN: the image alone
-          px[o] = this.base[s]; px[o + 1] = this.base[s + 1]; px[o + 2] = this.base[s + 2];
-        } else {
-          const k = 3 * lev[this.cell[p]];
-          px[o] = Math.floor((b * this.base[s] + a * L[k]) / 255 + 0.5);
-          px[o + 1] = Math.floor((b * this.base[s + 1] + a * L[k + 1]) / 255 + 0.5);
-          px[o + 2] = Math.floor((b * this.base[s + 2] + a * L[k + 2]) / 255 + 0.5);
-        }
-        px[o + 3] = 255;
-      }
+      this.fill(values, vmin, vmax);
+      this.mark(mark);
+    }
+    mark(mark = null) {  // the last drawn heatmap again, with an outline at mark {row, col, color} (no recomputation)
       this.ctx.putImageData(this.img, 0, 0);
       if (mark) this.outline(mark.row, mark.col, mark.color || "#00e5ff");
+    }
+    fill(values, vmin, vmax) {
+      const L = cmap(this.cm), a = this.a, b = 255 - a, n = this.width * this.height, base = this.base, cell = this.cell;
+      const px = new Uint32Array(this.img.data.buffer), span = vmax - vmin || 1, nc = this.rows * this.cols;
+      const lev = new Int32Array(nc);  // colour-map row of each cell, -1 for no value (NaN, or no values at all)
+      for (let i = 0; i < nc; i++) { const v = values ? values[i] : NaN; lev[i] = v !== v ? -1 : 3 * level((v - vmin) / span); }
+      for (let p = 0; p < n; p++) {
+        const s = 3 * p, k = lev[cell[p]];
+        let r = base[s], g = base[s + 1], bl = base[s + 2];
+        if (k >= 0) {  // floor((b * image + a * colour) / 255 + 0.5), as Python's patch_canvas_pixels
+          r = ((b * r + a * L[k] + 127.5) / 255) | 0; g = ((b * g + a * L[k + 1] + 127.5) / 255) | 0; bl = ((b * bl + a * L[k + 2] + 127.5) / 255) | 0;
+        }
+        px[p] = (255 << 24 | bl << 16 | g << 8 | r) >>> 0;  // RGBA bytes on a little-endian machine (x86, ARM: every browser's)
+      }
     }
     outline(row, col, color) {
       const cw = this.width / this.cols, ch = this.height / this.rows, c = this.ctx;
@@ -163,7 +166,7 @@ const pn = (() => {
     }
   }
 
-  // A horizontal colour bar with its end labels.
+  // A horizontal colour bar with its end labels (text or elements).
   function colorbar(name, lo, hi, label = "", width = 160) {
     const L = cmap(name), c = h("canvas", { width, height: 10, style: `width:${width}px;height:10px;border:1px solid #d0d7de` });
     const ctx = c.getContext("2d"), im = ctx.createImageData(width, 10);
@@ -171,7 +174,7 @@ const pn = (() => {
       for (let y = 0; y < 10; y++) { const o = 4 * (y * width + x); im.data.set([L[k], L[k + 1], L[k + 2], 255], o); } }
     ctx.putImageData(im, 0, 0);
     return h("span", { class: "pn-colorbar", style: "display:inline-flex;align-items:center;gap:6px;font-size:12px;color:#424a53" },
-             label ? h("span", { text: label }) : null, h("span", { text: lo }), c, h("span", { text: hi }));
+             ...[label, lo, c, hi].map((x) => x instanceof Node ? x : x === "" || x == null ? null : h("span", { text: String(x) })));
   }
 
   // Ask the kernel: send msg and resolve with its reply ({error} rejects). In a static twin it rejects at once.

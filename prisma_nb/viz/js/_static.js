@@ -31,6 +31,7 @@ async (id) => {
     URL.revokeObjectURL(url);
     if (mod.initialize) await mod.initialize({ model });
     await mod.render({ model, el });
+    el.dataset.renderedAt = performance.now().toFixed(1);  // ms since the page started loading (first paint, for the benchmark)
     el.dataset.rendered = "1";
   } catch (err) {
     el.textContent = "prisma_nb view failed: " + err.message;

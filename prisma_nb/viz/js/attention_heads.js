@@ -51,7 +51,7 @@ export default {
         prefixEls[h].forEach((sq, k) => { const lv = 3 * pn.level(top > 0 ? v.pre[k] / (ui.mode === "query" ? top * v.scale : top) : 0);
           sq.style.background = `rgb(${L[lv]},${L[lv + 1]},${L[lv + 2]})`; });
       }
-      main.draw(null, 0, 1, ui.tok >= s.n_prefix && Math.floor((ui.tok - s.n_prefix) / grid()) === tubelet()
+      main.mark(ui.tok >= s.n_prefix && Math.floor((ui.tok - s.n_prefix) / grid()) === tubelet()
         ? { row: Math.floor(((ui.tok - s.n_prefix) % grid()) / s.cols), col: (ui.tok - s.n_prefix) % s.cols, color: ui.pinned ? "#ff3b30" : "#00e5ff" } : null);
       mainPrefix.forEach((e, k) => e.classList.toggle("sel", k === ui.tok));
       note.textContent = `${ui.mode === "query" ? "What" : "Who attends to"} ${tokName(ui.tok)}${ui.mode === "query" ? " attends to" : ""} ` +
@@ -79,12 +79,13 @@ export default {
         const lab = pn.h("span", { text: `frame ${ui.frame}` });
         const slider = pn.h("input", { type: "range", min: 0, max: s.n_frames - 1, value: ui.frame, class: "pn-frame",
           oninput: (e) => { ui.frame = +e.target.value; lab.textContent = `frame ${ui.frame}`; const img = frameImage();
-            main.setImage(img); heads.forEach((t) => t.setImage(img)); drawHeads(); } });
+            main.setImage(img); main.draw(null); heads.forEach((t) => t.setImage(img)); drawHeads(); } });
         bar.append(pn.h("span", { style: "width:10px" }), slider, lab);
       }
       const img = frameImage();
       main = new pn.PatchCanvas({ image: img, rows: s.rows, cols: s.cols, width: s.main_width, height: s.main_height, alpha: 0, cmap: s.cmap });
       main.canvas.classList.add("pn-main");
+      main.draw(null);  // the image alone; hovers only move the outline
       const pick = (ev, click) => { const c = main.cellAt(ev); if (!c) return;
         const t = s.n_prefix + tubelet() * grid() + c.row * s.cols + c.col;
         if (click) { ui.pinned = !(ui.pinned && ui.tok === t); ui.tok = t; drawHeads(); }

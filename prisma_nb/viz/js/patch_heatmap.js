@@ -11,10 +11,10 @@ export default {
       const note = !s.clickable ? "" : model.get("live") ? "click a patch: Python computes new values" : "static copy: clicks need the live widget";
       pc.canvas.addEventListener("mousemove", (ev) => {
         const c = pc.cellAt(ev); if (!c) return pn.tip.hide();
-        pc.draw(vals, s.vmin, s.vmax, c);
+        pc.mark(c);
         pn.tip.show(ev, `row ${c.row}, column ${c.col}\nvalue ${pn.fmt(vals[c.row * s.cols + c.col])}`);
       });
-      pc.canvas.addEventListener("mouseleave", () => { pn.tip.hide(); pc.draw(vals, s.vmin, s.vmax); });
+      pc.canvas.addEventListener("mouseleave", () => { pn.tip.hide(); pc.mark(null); });
       pc.canvas.addEventListener("click", (ev) => {
         const c = pc.cellAt(ev); if (!c || !s.clickable) return;
         const t0 = performance.now();

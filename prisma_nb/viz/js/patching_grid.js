@@ -15,8 +15,9 @@ export default {
       panels.append(pn.h("div", { class: "pn-tile" }, pn.h("div", { class: "pn-cap", style: "font-size:13px;margin-bottom:3px", text: `${lab}${cls}` }), pc.canvas));
       return pc;
     });
-    const show = (cell) => {
-      canv.forEach((pc) => pc.draw(pc.vals, -s.lim, s.lim, cell ? { ...cell, color: "#111" } : null));
+    canv.forEach((pc) => pc.draw(pc.vals, -s.lim, s.lim));
+    const show = (cell) => {  // the panels' values never change: move the outline only
+      canv.forEach((pc) => pc.mark(cell ? { ...cell, color: "#111" } : null));
       if (!cell) { readout.textContent = "hover a patch: its value at every layer"; return; }
       const i = cell.row * s.cols + cell.col;
       readout.textContent = `patch r${cell.row}c${cell.col}: ` + s.layer_labels.map((lab, l) => `${lab} ${pn.fmt(V[l * g + i], 2)}`).join("  ·  ");
