@@ -6,24 +6,42 @@ Docs: https://prisma-nb.github.io/prisma_nb/analysis.dla.html.md"""
 
 # %% ../../nbs/33_analysis.dla.ipynb #bf4fc09a
 from __future__ import annotations
+import re
 from dataclasses import dataclass, field
+from typing import Sequence
 import torch
 from torch import Tensor
 from jaxtyping import Float
 from ..hooks import ActivationCache
 from ..vit import HookedViT
+from ..data.imagenet import IMAGENET_CLASSES
+from .ablation import AblationReference, ablation_hook
 
 # %% auto #0
-__all__ = ['check_classes', 'logit_directions', 'dla_hook_names', 'component_outputs', 'LogitAttribution',
-           'direct_logit_attribution', 'plot_components', 'image_heatmap', 'plot_heads', 'plot_head_sources']
+__all__ = ['model_class_names', 'check_classes', 'logit_directions', 'dla_hook_names', 'component_outputs', 'LogitAttribution',
+           'direct_logit_attribution', 'plot_components', 'image_heatmap', 'plot_heads', 'plot_head_sources',
+           'component_hooks', 'ablation_reference', 'ablated_attribution']
 
 # %% ../../nbs/33_analysis.dla.ipynb #4b7e5167
+def model_class_names(model: HookedViT) -> list[str]:
+    "The model's class names: its config's, ImageNet-1k's for an unnamed 1,000-class head, else 'class 0', 'class 1', ..."
+    cfg = model.cfg
+    if cfg.class_names: return [str(c) for c in cfg.class_names]
+    if cfg.n_classes == 1000: return [n.split(", ")[0] for n in IMAGENET_CLASSES]
+    return [f"class {k}" for k in range(cfg.n_classes or 0)]
+
 def check_classes(model: HookedViT, classes, batch: int, what: str = "classes") -> Tensor:
-    "`classes` (an int, or one per image) as a long tensor `[batch]`, or a clear error."
+    "`classes` (an int or a class name, or one per image) as a long tensor `[batch]`, or a clear error."
     cfg = model.cfg
     if cfg.head != "classes":
         raise ValueError(f"{what} index a classification head, but this model's head is {cfg.head!r}; for a projection "
                          "head use logit_lens with class_embeddings")
+    if isinstance(classes, str) or (isinstance(classes, (list, tuple)) and classes and all(isinstance(c, str) for c in classes)):
+        names, wanted = model_class_names(model), [classes] if isinstance(classes, str) else list(classes)
+        unknown = [c for c in wanted if c not in names]
+        if unknown: raise ValueError(f"{what} {unknown} are not class names of this model; its classes are "
+                                     f"{names[:10]}{' …' if len(names) > 10 else ''} (or pass class indices)")
+        classes = [names.index(c) for c in wanted]
     t = torch.as_tensor(classes)
     if t.is_floating_point() or t.dtype == torch.bool: raise TypeError(f"{what} must be class indices (ints), got dtype {t.dtype}")
     if t.dim() > 1: raise ValueError(f"{what} must be an int or a 1-D list of ints, got shape {tuple(t.shape)}")
@@ -90,6 +108,8 @@ class LogitAttribution:
     incorrect_classes: Tensor | None = None             # the class subtracted, for a logit difference
     grid: tuple = ()                                    # patch rows and columns
     n_prefix: int = 1                                   # tokens before the patches
+    class_names: list[str] | None = None                # the model's class names, for titles and tables
+    all_logits: Tensor | None = None                    # every class's logit on this run, `[batch, n_classes]`
 
     @property
     def total(self) -> Float[Tensor, "batch"]:
@@ -101,13 +121,29 @@ class LogitAttribution:
         "The heads' shares as a `[layer, head, batch]` grid."
         return self.head_sources.sum(-1)
 
+    def _index(self, index: int) -> int:
+        batch = len(self.logits)
+        if not isinstance(index, int) or not -batch <= index < batch: raise IndexError(f"image index {index!r} is out of range for a batch of {batch}")
+        return index % batch
+
+    def target(self, index: int = 0) -> str:
+        "What is attributed for image `index`, by name: 'star', or 'star − heart' for a logit difference."
+        index, name = self._index(index), lambda k: self.class_names[k] if self.class_names else f"class {k}"
+        first = name(self.classes[index].item())
+        return first if self.incorrect_classes is None else f"{first} − {name(self.incorrect_classes[index].item())}"
+
+    def bars(self, index: int = 0) -> tuple[list[str], Float[Tensor, "term"]]:
+        "Every term of image `index`'s logit: each component, then each bias; they add up to the logit."
+        index = self._index(index)
+        return self.labels + list(self.biases), torch.cat([self.components[:, index], torch.stack([b[index] for b in self.biases.values()])])
+
     def patch_grid(self, values: Float[Tensor, "... pos"]) -> Float[Tensor, "... rows cols"]:
         "Per-position values on the patch grid (the prefix tokens dropped)."
         return values[..., self.n_prefix:].unflatten(-1, self.grid)
 
     def table(self, index: int = 0, top: int | None = None) -> list[dict]:
         "Rows of (component, share) for image `index`, largest magnitude first."
-        vals = self.components[:, index]
+        vals = self.components[:, self._index(index)]
         order = vals.abs().argsort(descending=True)[:top]
         return [{"component": self.labels[i], "logit share": round(vals[i].item(), 4)} for i in order.tolist()]
 
@@ -165,7 +201,7 @@ def direct_logit_attribution(model: HookedViT,          # a model with a classif
     logits = logits_all.gather(-1, classes[:, None])[:, 0]
     if incorrect is not None: logits = logits - logits_all.gather(-1, incorrect[:, None])[:, 0]
     return LogitAttribution(by_position.sum(-1), labels, by_position, torch.stack(head_sources), biases, logits,
-                            classes, incorrect, tuple(cfg.grid_size), cfg.n_prefix)
+                            classes, incorrect, tuple(cfg.grid_size), cfg.n_prefix, model_class_names(model), logits_all)
 
 # %% ../../nbs/33_analysis.dla.ipynb #9a655258
 def _plotly():
@@ -216,3 +252,42 @@ def plot_head_sources(dla: LogitAttribution, image: Tensor, layer: int, head: in
     "Where head `layer`.`head` moved its share of image `index`'s logit from: per source patch, over the image."
     vals = dla.patch_grid(dla.head_sources[layer, head, index])
     return image_heatmap(vals, image, f"L{layer}H{head}: share of the logit by source patch (total {vals.sum():.2f})")
+
+# %% ../../nbs/33_analysis.dla.ipynb #b67773be
+def component_hooks(model: HookedViT, component: str) -> list[tuple[str, tuple]]:
+    "Where a DLA component's output can be replaced: `(hook name, selection)` pairs for `ablation_hook`."
+    cfg, prefix = model.cfg, slice(None, model.cfg.n_prefix)
+    if m := re.fullmatch(r"L(\d+)H(\d+)", component):
+        layer, head = int(m[1]), int(m[2])
+        if layer < cfg.n_layers and head < cfg.n_heads: return [(f"blocks.{layer}.attn.hook_z", (slice(None), head))]
+    elif m := re.fullmatch(r"L(\d+)_mlp", component):
+        if int(m[1]) < cfg.n_layers and not cfg.attn_only: return [(f"blocks.{m[1]}.hook_mlp_out", (slice(None),))]
+    elif component == "embed":
+        return [("blocks.0.hook_resid_pre", (slice(None),))] if cfg.ln_pre else [("hook_embed", (slice(None),)), ("hook_pos_embed", (slice(None),))]
+    elif component in ("cls_embed", "cls_register_embed") and not cfg.ln_pre: return [("hook_embed", (prefix,))]
+    elif component == "patch_embed" and not cfg.ln_pre: return [("hook_embed", (slice(cfg.n_prefix, None),))]
+    elif component == "pos_embed" and not cfg.ln_pre and "hook_pos_embed" in model.hook_dict: return [("hook_pos_embed", (slice(None),))]
+    raise ValueError(f"{component!r} is not a component of this model; ablate one of the DLA labels "
+                     f"(embeddings, 'L0H0'..'L{cfg.n_layers - 1}H{cfg.n_heads - 1}'{'' if cfg.attn_only else ', L0_mlp ...'})")
+
+def ablation_reference(model: HookedViT, images: Tensor,          # reference images: the means are taken over them
+                       components: Sequence[str] | None = None    # default: every DLA component
+                      ) -> AblationReference:
+    "The mean activations that mean-ablating the DLA components replaces their outputs with."
+    if components is None: components = component_outputs(model, model.run_with_cache(images[:1], names_filter=dla_hook_names(model))[1])[1]
+    names = sorted({name for c in components for name, _ in component_hooks(model, c)})
+    return AblationReference.from_images(model, images, names, keep_samples=False)
+
+@torch.no_grad()
+def ablated_attribution(model: HookedViT, images: Tensor,
+                        ablate: Sequence[str],                # DLA component labels: 'L1H2', 'L0_mlp', 'patch_embed', ...
+                        how: str = "zero",                    # 'zero' or 'mean'
+                        reference: AblationReference | None = None,  # from `ablation_reference`, for 'mean'
+                        classes=None,                         # default: the class the *unablated* model predicts
+                        incorrect_classes=None) -> LogitAttribution:
+    "Direct logit attribution of a run with the components `ablate` zero- or mean-ablated; its `logits` are the ablated model's."
+    if how not in ("zero", "mean"): raise ValueError(f"how must be 'zero' or 'mean', got {how!r}")
+    if isinstance(ablate, str): ablate = [ablate]
+    hooks = [ablation_hook(name, select, how, reference) for c in ablate for name, select in component_hooks(model, c)]
+    if classes is None: classes = model(images).argmax(-1)
+    with model.hooks(hooks): return direct_logit_attribution(model, images, classes, incorrect_classes)

@@ -29,6 +29,7 @@ class LogitLens:
     labels: list[str]                             # layer labels: '0_pre', '1_pre', ..., 'final_post'
     grid: tuple = ()                              # patch rows and columns
     n_prefix: int = 1                             # tokens before the patches
+    pool: str = "cls"                             # how the model pools: 'cls', 'mean' or 'map'
 
     @property
     def probs(self) -> Float[Tensor, "layer batch pos cls"]: return self.logits.softmax(-1)
@@ -45,6 +46,32 @@ class LogitLens:
         "Top class of the pooled stream per layer and image: `[layer, batch]`."
         return self.pooled.argmax(-1)
 
+    @property
+    def constant(self) -> Tensor:
+        "True for readings that are the same for every input, `[layer, pos]`: CLS and registers before the first block."
+        mask = torch.zeros(self.logits.shape[0], self.logits.shape[2], dtype=torch.bool)
+        mask[0, :self.n_prefix] = True  # a prefix token is a learned vector until attention mixes the image in
+        return mask
+    @property
+    def pooled_constant(self) -> Tensor:
+        "True for pooled readings that are the same for every input, `[layer]`: the CLS-pooled reading before the first block."
+        mask = torch.zeros(self.logits.shape[0], dtype=torch.bool)
+        mask[0] = self.pool == "cls" and self.n_prefix > 0
+        return mask
+
+    def _index(self, index: int) -> int:
+        batch = self.logits.shape[1]
+        if not isinstance(index, int) or not -batch <= index < batch:
+            raise IndexError(f"image index {index!r} is out of range for a batch of {batch}")
+        return index % batch
+
+    def top_k(self, k: int = 5, index: int = 0) -> tuple[Tensor, Tensor]:
+        "Each reading's `k` most likely classes and their probabilities for image `index`: two `[layer, pos, k]` tensors."
+        n_classes = self.logits.shape[-1]
+        if not isinstance(k, int) or not 1 <= k <= n_classes: raise ValueError(f"k must be an int from 1 to {n_classes} (the classes), got {k!r}")
+        probs, classes = self.logits[:, self._index(index)].float().softmax(-1).topk(k, dim=-1)
+        return classes, probs
+
     def patch_grid(self, values: Tensor) -> Tensor:
         "Per-position values `[..., pos]` on the patch grid `[..., rows, cols]` (prefix tokens dropped)."
         return values[..., self.n_prefix:].unflatten(-1, self.grid)
@@ -53,9 +80,7 @@ class LogitLens:
         "Each patch's top class as its emoji: per layer, a list of rows of the grid, for image `index`."
         n_classes = self.logits.shape[-1]
         if len(emoji) != n_classes: raise ValueError(f"got {len(emoji)} emoji for {n_classes} classes; pass one per class")
-        if not -self.logits.shape[1] <= index < self.logits.shape[1]:
-            raise IndexError(f"image index {index} is out of range for a batch of {self.logits.shape[1]}")
-        top = self.patch_grid(self.top1[:, index]).tolist()
+        top = self.patch_grid(self.top1[:, self._index(index)]).tolist()
         return [[[emoji[k] for k in row] for row in layer] for layer in top]
 
     def __repr__(self):
@@ -103,7 +128,7 @@ def logit_lens(model: HookedViT,                        # a model with a head ('
     else:
         ce = class_embeddings.to(normed)
         logits, pooled_logits = (_projection_logits(head(x), ce, logit_scale, normalize) for x in (normed, pooled))
-    return LogitLens(logits, pooled_logits, labels, tuple(cfg.grid_size), cfg.n_prefix)
+    return LogitLens(logits, pooled_logits, labels, tuple(cfg.grid_size), cfg.n_prefix, cfg.pool)
 
 # %% ../../nbs/34_analysis.logit_lens.ipynb #0efa70db
 def emoji_lens_figure(lens: LogitLens, image: Tensor,   # the image `[3, h, w]` of batch item `index`

@@ -339,10 +339,16 @@ def to_html(self: Report) -> str:
             f"\n<footer>{_text(footer)}</footer>\n</body>\n</html>\n")
 
 _REF = re.compile(r"""(?:\b(?:src|href|srcset|action|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])\s*([^"'\s>)]+)""", re.I)
+_SCRIPT = re.compile(r"(<script\b[^>]*>)(.*?)(</script>)", re.I | re.S)
+_NET = re.compile(r"""https?://[^\s"'`<>)]+""", re.I)
 
 def external_links(page: str) -> list[str]:
-    "Every reference in `page` that would load from outside it (anything but `data:` URIs and `#` anchors)."
-    return [u for u in _REF.findall(page) if not u.startswith(("data:", "#"))]
+    "Every reference in `page` that would load from outside it (anything but `data:` URIs and `#` anchors), inline scripts included."
+    found = []
+    for m in _SCRIPT.finditer(page):  # a script's text is code, not attributes: look there for URLs (but keep its tag's src=)
+        found += _NET.findall(m.group(2))
+    return [u for u in _REF.findall(_SCRIPT.sub(lambda m: m.group(1) + m.group(3), page)) if not u.startswith(("data:", "#"))] + found
+
 
 # %% ../../nbs/08_viz.report.ipynb #8c9e32a9
 @patch
@@ -350,3 +356,11 @@ def save(self: Report, path: str | Path) -> Path:
     "Write the report to `path` atomically (a temporary file in the same folder, then a rename); returns the path."
     return atomic_write_bytes(path, self.to_html().encode("utf-8"))
 
+
+# %% ../../nbs/08_viz.report.ipynb #cba1cda1
+@patch
+def add_view(self: Report, view) -> Report:
+    "Append an interactive view (a `viz.widget.View`) as its static twin."
+    if not hasattr(view, "to_html") or not hasattr(view, "component"):
+        raise TypeError(f"add_view takes a view from prisma_nb.viz (e.g. attention_heads(...)), got {type(view).__name__}")
+    return self.add_html(f'<div class="view">{view.to_html()}</div>')
