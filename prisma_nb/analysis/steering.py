@@ -20,7 +20,7 @@ from ..sae.store import model_name
 
 # %% auto #0
 __all__ = ['STEER_MODES', 'token_mask', 'patch_mask', 'Steering', 'hook_width', 'steer_features', 'model_fingerprint',
-           'default_cache', 'train_toy_sae', 'steer_direction', 'steer_neurons', 'unit_max']
+           'default_cache', 'train_toy_sae', 'steer_direction', 'steer_neurons', 'unit_max', 'SteeringSession']
 
 # %% ../../nbs/36_analysis.steering.ipynb #573346a4
 STEER_MODES = ("set", "scale", "add")
@@ -288,3 +288,51 @@ def unit_max(model, images: Tensor,            # a sample of images, e.g. a few 
         best = m if best is None else torch.maximum(best, m)
     if best is None: raise ValueError("images is empty; pass a sample of images")
     return best
+
+# %% ../../nbs/36_analysis.steering.ipynb #bc3bcdcd
+class SteeringSession:
+    "One image, one SAE and a segmentation probe: rank the features on selected patches, set some of them, read class probabilities and the segmentation."
+    def __init__(self, model, coder, image: Tensor,   # the model, an SAE on one of its hooks, one image `[3, h, w]`
+                 probe=None,                          # a segmentation `Probe` (from `analysis.probes`) to read per patch, or None
+                 feature_max: Tensor | None = None):  # each feature's maximum (the slider's unit); default: over this image
+        if not isinstance(image, Tensor) or image.dim() != 3: raise ValueError(f"image must be one image [3, h, w], got {getattr(image, 'shape', type(image).__name__)}")
+        _check_coder(model, coder)
+        if probe is not None:
+            if probe.kind != "segmentation": raise ValueError(f"the session reads a segmentation probe, got a {probe.kind} probe")
+            probe.check_model(model)
+        self.model, self.coder, self.image, self.probe = model, coder, image[None], probe
+        with torch.no_grad():
+            _, cache = model.run_with_cache(self.image, names_filter=coder.cfg.hook)
+            self.features = coder.encode(_flat(cache[coder.cfg.hook], coder.cfg.d_in, coder.cfg.hook))[0].float()   # [tokens, d_sae]
+        fm = self.features.amax(0) if feature_max is None else torch.as_tensor(feature_max, dtype=torch.float32)
+        if fm.shape != (coder.cfg.d_sae,): raise ValueError(f"feature_max has shape {tuple(fm.shape)}; pass one value per feature [{coder.cfg.d_sae}]")
+        self.feature_max = fm.clamp(min=1e-6)
+        self.clean = self.run({}, None)
+
+    def _patches(self, patches) -> Tensor:
+        "A bool patch mask `[rows, cols]` (None: every patch) as a token mask `[1, tokens]`."
+        cfg = self.model.cfg
+        if patches is None: patches = torch.ones(*cfg.grid_size, dtype=torch.bool)
+        return patch_mask(cfg, torch.as_tensor(patches, dtype=torch.bool))
+
+    def rank(self, patches, k: int = 8) -> list[tuple[int, float]]:
+        "The `k` features with the highest mean activation over the selected patches, with that mean: `[(feature, mean), ...]`."
+        mask = self._patches(patches)[0]
+        if not mask.any(): raise ValueError("no patch is selected; select at least one patch")
+        mean = self.features[mask].mean(0)
+        top = mean.topk(min(k, len(mean)))
+        return [(int(f), float(v)) for f, v in zip(top.indices, top.values) if v > 0]
+
+    @torch.no_grad()
+    def run(self, edits: dict, patches) -> dict:
+        "Class probabilities `[classes]` and the probe's segmentation `[rows, cols]` (or None) with each feature in `edits` set to `value × its maximum` on the selected patches."
+        cfg, hooks = self.model.cfg, []
+        if edits:
+            feats = [int(f) for f in edits]
+            values = torch.tensor([float(edits[f]) for f in edits]) * self.feature_max[feats]
+            hooks = steer_features(self.model, self.coder, feats, values, "set", positions=self._patches(patches))
+        store = {}
+        if self.probe is not None: hooks = list(hooks) + [(self.probe.hook, lambda a, hook: store.__setitem__("act", a))]
+        logits = self.model.run_with_hooks(self.image, fwd_hooks=hooks)
+        seg = self.probe(store["act"])[0].argmax(0) if self.probe is not None else None
+        return dict(probs=logits.softmax(-1)[0], seg=seg)
