@@ -108,8 +108,8 @@ def main():
     mem = memory["plain"][0] / memory["streaming"][0]
     print(f"load average after: {os.getloadavg()}")
     print(f"target results equal: {equal}, target True: {'met' if equal else 'NOT met'}")
-    print(f"target speed (plain time / streaming time): {speed:.2f}, target >= 0.90: {"met" if speed >= 0.9 else "NOT met"}")
-    print(f"target speed with density and histograms (plain time / streaming + stats time): {speed_stats:.2f}, target >= 0.75: {"met" if speed_stats >= 0.75 else "NOT met"}")
+    print(f"target speed (plain time / streaming time): {speed:.2f}, target >= 0.90: {'met' if speed >= 0.9 else 'NOT met'}")
+    print(f"target speed with density and histograms (plain time / streaming + stats time): {speed_stats:.2f}, target >= 0.75: {'met' if speed_stats >= 0.75 else 'NOT met'}")
     print(f"target memory held (plain / streaming): {mem:.0f}x, target >= 10x: {'met' if mem >= 10 else 'NOT met'}")
 
 if __name__ == "__main__": main()
