@@ -232,7 +232,7 @@ def _run_list(args) -> int:
                         + ([f"test accuracy {accuracy:.4f}"] if accuracy is not None else [])))
     return 0
 
-# %% ../nbs/10_cli.ipynb #8c74a63a
+# %% ../nbs/10_cli.ipynb #1b42d455
 def _run_train_sae(args) -> int:
     from prisma_nb.sae.pretrained import TOY_SAE_RECIPES, train_toy_sae, evaluate_toy_sae, save_toy_sae
     if args.toy not in TOY_SAE_RECIPES: raise ValueError(f"no toy coder named {args.toy!r}; choose from {', '.join(TOY_SAE_RECIPES)}")
