@@ -2,7 +2,7 @@
 
 The plain way keeps the full `[images, features]` score matrix, then takes one
 `topk` over the images at the end. The streaming way keeps only `(score, image, position)` for each of a feature's
-`k` slots and folds each batch in, touching only the features the batch enters. A third way is the streaming search that also counts each feature's firings and fills its activation histogram
+`k` slots and folds each batch in (only the batch's own top `k` images per feature can enter). A third way is the streaming search that also counts each feature's firings and fills its activation histogram
 (what `stream_exemplars` does by default). All read the same batches of
 per-token activations of the toy model `toy/shapes-2l` at `blocks.1.hook_resid_post` and both encode them with the
 same coder, so the times include the encoder (the shared cost) and the ratio is end to end. The results must be equal
