@@ -275,6 +275,27 @@ def _run_list(args) -> int:
                         + ([f"test accuracy {accuracy:.4f}"] if accuracy is not None else [])))
     return 0
 
+# %% ../nbs/10_cli.ipynb #1b42d455
+def _run_train_sae(args) -> int:
+    from prisma_nb.sae.pretrained import TOY_SAE_RECIPES, train_toy_sae, evaluate_toy_sae, save_toy_sae
+    if args.toy not in TOY_SAE_RECIPES: raise ValueError(f"no toy coder named {args.toy!r}; choose from {', '.join(TOY_SAE_RECIPES)}")
+    out = Path(args.out).expanduser()
+    coder = train_toy_sae(args.toy, progress=not args.quiet)
+    row = evaluate_toy_sae(args.toy, coder)
+    folder = save_toy_sae(args.toy, coder, row, root=out)
+    print(f"{args.toy}: explained variance {row['explained_variance']:.2f} %, L0 {row['l0']:.2f}, "
+          f"CE recovered {row['ce_recovered']:.2f} %, saved in {folder}")
+    return 0
+
+def _add_train_sae(sub):
+    "Register `prisma-nb train-sae --toy NAME`: retrain a shipped toy sparse coder from its recipe."
+    ts = sub.add_parser("train-sae", help="retrain a shipped toy sparse coder", description="Retrain one of the sparse coders "
+                        "that ship with prisma_nb from its recipe, evaluate it and save it (coder, config, evaluation row) under --out.")
+    ts.add_argument("--toy", required=True, metavar="NAME", help="a shipped coder, e.g. toy/shapes-2l/blocks.1.hook_resid_post")
+    ts.add_argument("--out", default="toy_saes", help="folder to save into (default: ./%(default)s)")
+    ts.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    ts.set_defaults(run=_run_train_sae)
+
 # %% ../nbs/10_cli.ipynb #1bce06c5
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="prisma-nb", description="prisma_nb: interpretability for vision transformers, from the command line.")
@@ -303,6 +324,7 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("-l", "--long", action="store_true", help="with family, image size, patch, layers, width, heads, "
                     "parameters, and the recorded test accuracy of toy models")
     ls.set_defaults(run=_run_list)
+    _add_train_sae(sub)
     return p
 
 def main(argv: list[str] | None = None  # arguments without the program name (default: `sys.argv[1:]`)
