@@ -232,6 +232,13 @@ def _run_list(args) -> int:
                         + ([f"test accuracy {accuracy:.4f}"] if accuracy is not None else [])))
     return 0
 
+# %% ../nbs/10_cli.ipynb #30691ecf
+def _run_course(args) -> int:
+    "`prisma-nb course export`: the student notebooks of the course (see `course.export`)."
+    from prisma_nb.course.export import export_course
+    for path in export_course(args.src, args.out): print(path)
+    return 0
+
 # %% ../nbs/10_cli.ipynb #1bce06c5
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="prisma-nb", description="prisma_nb: interpretability for vision transformers, from the command line.")
@@ -259,6 +266,12 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("-l", "--long", action="store_true", help="with family, image size, patch, layers, width, heads, "
                     "parameters, and the recorded test accuracy of toy models")
     ls.set_defaults(run=_run_list)
+    co = sub.add_parser("course", help="course tools: `course export` writes the student notebooks",
+                        description="Write the student notebook of every course chapter: solutions stubbed out, outputs cleared.")
+    co.add_argument("action", choices=["export"], help="export: write nbs/course/student/ from nbs/course/")
+    co.add_argument("--src", default="nbs/course", help="the folder of solution notebooks (default: %(default)s)")
+    co.add_argument("--out", default=None, help="where the student notebooks go (default: SRC/student)")
+    co.set_defaults(run=_run_course)
     return p
 
 def main(argv: list[str] | None = None  # arguments without the program name (default: `sys.argv[1:]`)
