@@ -296,6 +296,13 @@ def _add_train_sae(sub):
     ts.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     ts.set_defaults(run=_run_train_sae)
 
+# %% ../nbs/10_cli.ipynb #30691ecf
+def _run_course(args) -> int:
+    "`prisma-nb course export`: the student notebooks of the course (see `course.export`)."
+    from prisma_nb.course.export import export_course
+    for path in export_course(args.src, args.out): print(path)
+    return 0
+
 # %% ../nbs/10_cli.ipynb #1bce06c5
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="prisma-nb", description="prisma_nb: interpretability for vision transformers, from the command line.")
@@ -325,6 +332,12 @@ def _parser() -> argparse.ArgumentParser:
                     "parameters, and the recorded test accuracy of toy models")
     ls.set_defaults(run=_run_list)
     _add_train_sae(sub)
+    co = sub.add_parser("course", help="course tools: `course export` writes the student notebooks",
+                        description="Write the student notebook of every course chapter: solutions stubbed out, outputs cleared.")
+    co.add_argument("action", choices=["export"], help="export: write nbs/course/student/ from nbs/course/")
+    co.add_argument("--src", default="nbs/course", help="the folder of solution notebooks (default: %(default)s)")
+    co.add_argument("--out", default=None, help="where the student notebooks go (default: SRC/student)")
+    co.set_defaults(run=_run_course)
     return p
 
 def main(argv: list[str] | None = None  # arguments without the program name (default: `sys.argv[1:]`)
