@@ -75,13 +75,6 @@ def forward_part(rounds: int, batches):
                 print(f"  what a cached fused weight would save (torch.cat of W_Q, W_K, W_V per forward / forward): {fmt(saved)}; "
                       "no such cache is kept")
 
-def unique_bytes(tensors) -> int:
-    seen, total = set(), 0
-    for t in tensors:
-        s = t.untyped_storage()
-        if s.data_ptr() not in seen: seen.add(s.data_ptr()); total += s.nbytes()
-    return total
-
 def tl_figures(tl_python: str | None, spec_args: list, rounds: int, threads: int) -> dict | None:
     if not tl_python: return None
     cmd = [tl_python, str(Path(__file__).with_name("tl_side.py")), "bench", *spec_args, "--rounds", str(rounds), "--threads", str(threads)]
@@ -99,10 +92,10 @@ def cache_part(rounds: int, tl_python: str | None, threads: int, quick: bool):
         x = torch.randn(batch, 3, *hooked.cfg.image_size)
         with torch.inference_mode():
             _, full = hooked.run_with_cache(x)
-            full_bytes, n_full = unique_bytes(full.values()), len(full)
+            full_bytes, n_full = full.nbytes, len(full)  # each storage counted once
             del full
             _, q_only = hooked.run_with_cache(x, names_filter=lambda n: n.endswith("attn.hook_q"))
-            q_ratio = unique_bytes(q_only.values()) / sum(t.numel() * t.element_size() for t in q_only.values())
+            q_ratio = q_only.nbytes / sum(t.numel() * t.element_size() for t in q_only.values())
             del q_only
         t = interleaved({"forward": lambda: hooked(x), "cache": lambda: hooked.run_with_cache(x)}, rounds, torch.inference_mode)
         r = ratio(t, "cache", "forward")
