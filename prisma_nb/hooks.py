@@ -163,6 +163,8 @@ def _run_with_cache(self: HookedRootModule, *args, names_filter: NamesFilter = N
                     loss_fn: Callable | None = None, remove_batch_dim: bool = False, **kwargs):
     "Run the model and return `(output, ActivationCache)` of the hooks `names_filter` selects."
     names = self.hook_names(names_filter)
+    if names_filter is None:  # a derived hook that another hook may edit is stored, not derived
+        names = [n for n in self.hook_dict if n in names or (n in self.derived_hooks and self.hook_dict[n].has_hooks)]
     store: dict[str, Tensor] = {}
     fwd = [(n, _store(store, n, device)) for n in names]
     bwd = [(n, _store(store, n + "_grad", device)) for n in names] if incl_bwd else []

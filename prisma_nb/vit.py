@@ -183,6 +183,10 @@ class Attention(nn.Module):
             q, k = self.hook_rot_q(self.rotary.rotate(q, cos, sin)), self.hook_rot_k(self.rotary.rotate(k, cos, sin))
         return self._attend(q, k, v, layer_scale)
 
+    def scores(self, q: Tensor, k: Tensor) -> Float[Tensor, "... head query key"]:
+        "Attention scores from q `[..., query, head, d_head]` and k `[..., key, head, d_head]` (rotated, if the model rotates)."
+        return torch.einsum("...qhd,...khd->...hqk", q, k) / math.sqrt(self.d_head)
+
     def head_results(self, z: Tensor, layer_scale: Tensor | None = None) -> Float[Tensor, "... head d_model"]:
         "Each head's write to the residual stream from its `z` `[..., head, d_head]`: `z @ W_O`, times the LayerScale."
         result = torch.einsum("...hk,hkd->...hd", z, self.W_O.to(z))
@@ -191,7 +195,7 @@ class Attention(nn.Module):
     def _attend(self, q: Tensor, k: Tensor, v: Tensor, layer_scale: Tensor | None = None) -> Float[Tensor, "batch query d_model"]:
         "Softmax attention of q `[batch, query, head, d_head]` over k, v `[batch, key, head, d_head]`, through the output projection."
         if self.hook_attn_scores.has_hooks or self.hook_pattern.has_hooks:
-            scores = self.hook_attn_scores(torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.d_head))
+            scores = self.hook_attn_scores(self.scores(q, k))
             pattern = self.hook_pattern(scores.softmax(-1))
             z = torch.einsum("bhqk,bkhd->bqhd", pattern, v)
         else:
@@ -307,10 +311,13 @@ class HookedViT(HookedRootModule):
         self.setup()
 
     def setup(self):
-        "Name the hook points; record the derived ones (computed by the cache on access) and TransformerLens 4's names for ours."
+        "Name the hook points; record the derived ones (scores, head results, norm outputs: computed by the cache on access) and TransformerLens 4's names."
         super().setup()
         self.derived_hooks = {f"{n}.hook_out": (f"{n}.hook_normalized",) for n, m in self.named_modules() if isinstance(m, LayerNorm)}
-        self.derived_hooks.update({f"{n}.hook_result": (f"{n}.hook_z",) for n, m in self.named_modules() if isinstance(m, Attention)})
+        for n, m in self.named_modules():
+            if not isinstance(m, Attention): continue
+            self.derived_hooks[f"{n}.hook_result"] = (f"{n}.hook_z",)
+            self.derived_hooks[f"{n}.hook_attn_scores"] = (f"{n}.hook_rot_q", f"{n}.hook_rot_k") if m.rotary is not None else (f"{n}.hook_q", f"{n}.hook_k")
         self.hook_aliases = tl_hook_aliases(self.cfg)
 
     def compute_derived(self, name: str, *inputs: Tensor) -> Tensor:
@@ -318,6 +325,7 @@ class HookedViT(HookedRootModule):
         path = name.rsplit(".", 1)[0]
         module = self.get_submodule(path)
         if isinstance(module, LayerNorm): return module.affine(*inputs)
+        if name.endswith("hook_attn_scores"): return module.scores(*inputs)
         parent = self.get_submodule(path.rsplit(".", 1)[0]) if "." in path else self
         return module.head_results(*inputs, getattr(parent, "ls1", None) if isinstance(parent, Block) else None)
 
