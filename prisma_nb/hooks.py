@@ -8,12 +8,12 @@ Docs: https://prisma-nb.github.io/prisma_nb/hooks.html.md"""
 from __future__ import annotations
 import difflib
 from contextlib import contextmanager
-from typing import Callable, Iterable, Sequence, Union
+from typing import Callable, Iterable, Union
 import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['NamesFilter', 'HookPoint', 'HookedRootModule', 'act_name', 'format_bytes', 'ActivationCache']
+__all__ = ['NamesFilter', 'FILTER_HELP', 'HookPoint', 'HookedRootModule', 'act_name', 'format_bytes', 'ActivationCache']
 
 # %% ../nbs/00_hooks.ipynb #4071d219
 class HookPoint(nn.Module):
@@ -57,26 +57,26 @@ class HookPoint(nn.Module):
     def extra_repr(self) -> str: return f"name={self.name!r}"
 
 def _checked(result, original: Tensor, hook, point: HookPoint, what: str):
-    "Return `result` if it can replace `original`; raise a clear error if its shape differs."
+    "Return `result` if it can replace `original`; raise a clear error if its type, shape, dtype or device differs."
     if result is None: return None
+    who = f"hook {getattr(hook, '__name__', hook)!r} on {point.name}"
     if not isinstance(result, Tensor):
-        raise TypeError(f"hook {getattr(hook, '__name__', hook)!r} on {point.name} returned {type(result).__name__}; "
-                        f"a hook must return a tensor of the {what}'s shape or None")
+        raise TypeError(f"{who} returned {type(result).__name__}; a hook must return a tensor of the {what}'s shape or None")
     if result.shape != original.shape:
-        raise ValueError(f"hook {getattr(hook, '__name__', hook)!r} on {point.name} returned shape {tuple(result.shape)} "
-                         f"but the {what} has shape {tuple(original.shape)}; return a tensor of the same shape, or None to keep it")
+        raise ValueError(f"{who} returned shape {tuple(result.shape)} but the {what} has shape {tuple(original.shape)}; "
+                         "return a tensor of the same shape, or None to keep it")
+    if result.dtype != original.dtype:
+        raise TypeError(f"{who} returned dtype {result.dtype} but the {what} has dtype {original.dtype}; "
+                        f"return result.to({original.dtype}), or None to keep it")
+    if result.device != original.device:
+        raise ValueError(f"{who} returned a tensor on {result.device} but the {what} is on {original.device}; "
+                         f"return result.to('{original.device}'), or None to keep it")
     return result
 
 # %% ../nbs/00_hooks.ipynb #d9e0870b
-NamesFilter = Union[None, str, Sequence[str], Callable[[str], bool]]
-
-def _as_filter(names_filter: NamesFilter) -> Callable[[str], bool]:
-    "Turn `None`, a name, a list of names or a predicate into a predicate on hook names."
-    if names_filter is None: return lambda name: True
-    if isinstance(names_filter, str): return lambda name: name == names_filter
-    if callable(names_filter): return names_filter
-    names = set(names_filter)
-    return lambda name: name in names
+NamesFilter = Union[None, str, Iterable[str], Callable[[str], bool]]
+FILTER_HELP = ("names_filter may be None (every hook), a hook name, a list, set or tuple of hook names, "
+               "or a callable that takes a hook name and returns True to keep it")
 
 class HookedRootModule(nn.Module):
     "Base class of hooked models: named hook points, temporary hooks, caching."
@@ -87,17 +87,40 @@ class HookedRootModule(nn.Module):
             if isinstance(module, HookPoint):
                 module.name = name
                 self.hook_dict[name] = module
+        self.hook_aliases: dict[str, str] = {}                 # another library's hook name -> ours
+        self.derived_hooks: dict[str, tuple[str, ...]] = {}    # hook name -> the hooks it is computed from
+
+    def compute_derived(self, name: str, *inputs: Tensor) -> Tensor:
+        "The derived activation `name` from the activations `derived_hooks[name]` lists (subclasses that derive define it)."
+        raise KeyError(f"{type(self).__name__} derives no activation, so not {name!r}")
 
     def _unknown(self, name: str) -> KeyError:
-        close = difflib.get_close_matches(name, list(self.hook_dict), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name, list(self.hook_dict) + list(getattr(self, "hook_aliases", {})), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; list them with `model.hook_dict`"
         return KeyError(f"no hook point named {name!r} in {type(self).__name__}{hint}")
 
+    def resolve_hook_name(self, name: str) -> str:
+        "Our name for `name`: itself, or the hook an alias stands for; a KeyError with close names when unknown."
+        if name in self.hook_dict: return name
+        if name in getattr(self, "hook_aliases", {}): return self.hook_aliases[name]
+        raise self._unknown(name)
+
+    def hook_names(self, names_filter: NamesFilter = None) -> list[str]:
+        "Our names, in data-path order, of the hooks `names_filter` selects (`None`: every hook but the derived ones)."
+        if names_filter is None: return [n for n in self.hook_dict if n not in getattr(self, "derived_hooks", {})]
+        if callable(names_filter): return [n for n in self.hook_dict if names_filter(n)]
+        if isinstance(names_filter, str): names_filter = [names_filter]
+        if isinstance(names_filter, (Tensor, bytes, dict)) or not isinstance(names_filter, Iterable):
+            raise TypeError(f"{FILTER_HELP}; got {type(names_filter).__name__} {repr(names_filter)[:60]}")
+        wanted = set()
+        for name in names_filter:
+            if not isinstance(name, str): raise TypeError(f"{FILTER_HELP}; the filter holds {type(name).__name__} {repr(name)[:60]}")
+            wanted.add(self.resolve_hook_name(name))
+        return [n for n in self.hook_dict if n in wanted]
+
     def hook_points(self, name_or_filter: str | Callable[[str], bool]) -> list[HookPoint]:
-        "The hook points matching a name (error with suggestions when unknown) or a predicate."
-        if isinstance(name_or_filter, str):
-            if name_or_filter not in self.hook_dict: raise self._unknown(name_or_filter)
-            return [self.hook_dict[name_or_filter]]
+        "The hook points matching a name or alias (error with suggestions when unknown) or a predicate."
+        if isinstance(name_or_filter, str): return [self.hook_dict[self.resolve_hook_name(name_or_filter)]]
         if callable(name_or_filter): return [hp for n, hp in self.hook_dict.items() if name_or_filter(n)]
         raise TypeError(f"a hook is named by a string or a predicate on names, got {type(name_or_filter).__name__}")
 
@@ -129,18 +152,19 @@ class HookedRootModule(nn.Module):
 
 # %% ../nbs/00_hooks.ipynb #91112d9a
 def _store(cache: dict, name: str, device):
+    "A hook keeping a detached copy of what it sees; a view into a larger tensor is cloned, so the cache holds only its bytes."
     def hook(act, hook):
-        cache[name] = act.detach().to(device) if device is not None else act.detach()
+        act = act.detach() if device is None else act.detach().to(device)
+        if act.untyped_storage().nbytes() > act.numel() * act.element_size(): act = act.clone()
+        cache[name] = act
     return hook
 
 def _run_with_cache(self: HookedRootModule, *args, names_filter: NamesFilter = None, device=None, incl_bwd: bool = False,
                     loss_fn: Callable | None = None, remove_batch_dim: bool = False, **kwargs):
     "Run the model and return `(output, ActivationCache)` of the hooks `names_filter` selects."
-    keep = _as_filter(names_filter)
-    if isinstance(names_filter, str) or (isinstance(names_filter, Sequence) and not callable(names_filter)):
-        for name in ([names_filter] if isinstance(names_filter, str) else names_filter):
-            if name not in self.hook_dict: raise self._unknown(name)
-    names = [n for n in self.hook_dict if keep(n)]
+    names = self.hook_names(names_filter)
+    if names_filter is None:  # a derived hook that another hook may edit is stored, not derived
+        names = [n for n in self.hook_dict if n in names or (n in self.derived_hooks and self.hook_dict[n].has_hooks)]
     store: dict[str, Tensor] = {}
     fwd = [(n, _store(store, n, device)) for n in names]
     bwd = [(n, _store(store, n + "_grad", device)) for n in names] if incl_bwd else []
@@ -191,15 +215,26 @@ class ActivationCache:
         self.cache_dict, self.model, self.has_batch_dim = cache_dict, model, has_batch_dim
 
     def _key(self, key) -> str:
+        "The cache's name for `key` (full name, alias or shorthand), stored or derivable; a KeyError saying why not otherwise."
         if isinstance(key, tuple): key = act_name(*key, n_layers=self.model.cfg.n_layers)
-        if key not in self.cache_dict:
-            if key in getattr(self.model, "hook_dict", {}):
-                raise KeyError(f"{key!r} was not cached; include it in names_filter when calling run_with_cache")
-            close = difflib.get_close_matches(key, list(self.cache_dict), n=3, cutoff=0.5)
-            raise KeyError(f"{key!r} is not in the cache" + (f"; did you mean {', '.join(map(repr, close))}?" if close else ""))
-        return key
+        if key in self.cache_dict: return key
+        key = getattr(self.model, "hook_aliases", {}).get(key, key)
+        if key in self.cache_dict: return key
+        inputs = getattr(self.model, "derived_hooks", {}).get(key)
+        if inputs is not None:
+            missing = [i for i in inputs if i not in self.cache_dict]
+            if not missing: return key
+            raise KeyError(f"{key!r} was not cached, and it is computed from {', '.join(map(repr, missing))}, which was not "
+                           "cached either; include one of them in names_filter when calling run_with_cache")
+        if key in getattr(self.model, "hook_dict", {}):
+            raise KeyError(f"{key!r} was not cached; include it in names_filter when calling run_with_cache")
+        close = difflib.get_close_matches(key, list(self.cache_dict), n=3, cutoff=0.5)
+        raise KeyError(f"{key!r} is not in the cache" + (f"; did you mean {', '.join(map(repr, close))}?" if close else ""))
 
-    def __getitem__(self, key) -> Tensor: return self.cache_dict[self._key(key)]
+    def __getitem__(self, key) -> Tensor:
+        key = self._key(key)
+        if key in self.cache_dict: return self.cache_dict[key]
+        with torch.no_grad(): return self.model.compute_derived(key, *(self.cache_dict[i] for i in self.model.derived_hooks[key]))
     def __contains__(self, key) -> bool:
         try: self._key(key); return True
         except KeyError: return False
@@ -286,14 +321,12 @@ ActivationCache.decompose_resid = _decompose_resid
 
 def _stack_head_results(self: ActivationCache, layer: int = -1, pos_slice=None, apply_ln: bool = False,
                         incl_remainder: bool = False, return_labels: bool = False):
-    "Each head's output to the residual stream, `[layer*head, batch, pos, d_model]`, from the cached `hook_z`."
+    "Each head's write to the residual stream (LayerScale included), `[layer*head, batch, pos, d_model]`, from `hook_result` or `hook_z`."
     cfg = self.model.cfg
     layer = cfg.n_layers if layer == -1 else layer
     comps, labels = [], []
     for l in range(layer):
-        name = f"blocks.{l}.attn.hook_result"
-        if name in self.cache_dict: result = self.cache_dict[name]
-        else: result = torch.einsum("...hk,hkd->...hd", self["z", l], self.model.blocks[l].attn.W_O.to(self["z", l]))
+        result = self["result", l]  # stored, or computed from z, W_O and the LayerScale as the forward adds it
         comps.append(result.movedim(-2, 0)); labels += [f"L{l}H{h}" for h in range(cfg.n_heads)]
     stack = torch.cat(comps) if comps else torch.zeros(0, *self["resid_pre", 0].shape)
     if incl_remainder:

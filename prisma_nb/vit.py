@@ -10,32 +10,37 @@ import dataclasses, math
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
+from torch.autograd.function import once_differentiable
 from jaxtyping import Float
 from .hooks import HookPoint, HookedRootModule
 from .config import ViTConfig
 
 # %% auto #0
 __all__ = ['LayerNorm', 'rotary_angles', 'RotaryEmbedding', 'Attention', 'quick_gelu', 'MLP', 'GatedMLP', 'Block',
-           'AttentionPool', 'HookedViT', 'check_input', 'interpolate_pos_embed', 'token_to_frame_row_col',
-           'frame_row_col_to_token', 'fold_ln', 'fold_layer_scale', 'center_writing_weights', 'fold_value_biases',
-           'process_weights', 'head_directions']
+           'AttentionPool', 'HookedViT', 'tl_hook_aliases', 'check_input', 'interpolate_pos_embed',
+           'token_to_frame_row_col', 'frame_row_col_to_token', 'fold_ln', 'fold_layer_scale', 'center_writing_weights',
+           'fold_value_biases', 'process_weights', 'head_directions']
 
 # %% ../nbs/02_vit.ipynb #11bb3b44
 class LayerNorm(nn.Module):
-    "Layer norm with `hook_scale` and `hook_normalized`; `w` and `b` are `None` once folded into the next layer."
+    "Layer norm with `hook_scale`, `hook_normalized` and `hook_out`; `w` and `b` are `None` once folded into the next layer."
     def __init__(self, d_model: int, eps: float = 1e-6):
         super().__init__()
         self.eps, self.d_model = eps, d_model
         self.w, self.b = nn.Parameter(torch.ones(d_model)), nn.Parameter(torch.zeros(d_model))
-        self.hook_scale, self.hook_normalized = HookPoint(), HookPoint()
+        self.hook_scale, self.hook_normalized, self.hook_out = HookPoint(), HookPoint(), HookPoint()
 
     def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_model"]:
         if not (self.hook_scale.has_hooks or self.hook_normalized.has_hooks):
-            return F.layer_norm(x, (self.d_model,), self.w, self.b, self.eps)
+            return self.hook_out(F.layer_norm(x, (self.d_model,), self.w, self.b, self.eps))
         x = x - x.mean(-1, keepdim=True)
         scale = self.hook_scale((x.pow(2).mean(-1, keepdim=True) + self.eps).sqrt())
         x = self.hook_normalized(x / scale)
-        return x if self.w is None else x * self.w + self.b
+        return self.hook_out(self.affine(x))
+
+    def affine(self, normalized: Tensor) -> Tensor:
+        "The norm's output from its normalised input: times `w` plus `b` (the identity once folded)."
+        return normalized if self.w is None else normalized * self.w.to(normalized) + self.b.to(normalized)
 
     def remove_affine(self):
         "Forget `w` and `b` (after folding them into the layer that reads this norm)."
@@ -86,56 +91,121 @@ class RotaryEmbedding(nn.Module):
         return x * cos + turned * sin
 
 # %% ../nbs/02_vit.ipynb #25865752
+class _FusedQKV(torch.autograd.Function):
+    "q, k and v from one matrix multiply by `weight`, the memory `W_Q`, `W_K` and `W_V` share; each gets its slice of the gradient."
+    @staticmethod
+    def forward(ctx, x, weight, bias, W_Q, W_K, W_V):
+        ctx.save_for_backward(x, weight, W_Q, W_K, W_V)  # the parameters too, so that an in-place edit before backward is caught
+        return F.linear(x, weight, bias)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        x, weight, W_Q, _, _ = ctx.saved_tensors
+        need, (h, d, k) = ctx.needs_input_grad, W_Q.shape
+        flat = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad @ weight if need[0] else None
+        grad_b = flat.sum(0) if need[2] else None
+        grad_W = [None] * 3
+        if any(need[3:]):
+            per_head = (flat.T @ x.reshape(-1, x.shape[-1])).view(3, h, k, d).transpose(2, 3)
+            grad_W = [per_head[i] if need[3 + i] else None for i in range(3)]
+        return grad_x, None, grad_b, *grad_W
+
 class Attention(nn.Module):
     "Multi-head self-attention with hooks on q, k, v (and rotated q, k), scores, pattern, z and per-head results."
     def __init__(self, cfg: ViTConfig, rotary: RotaryEmbedding | None = None):
         super().__init__()
         h, d, k = cfg.n_heads, cfg.d_model, cfg.d_head
         self.n_heads, self.d_head = h, k
-        self.W_Q, self.W_K, self.W_V = (nn.Parameter(torch.empty(h, d, k)) for _ in range(3))
+        qkv = torch.empty(3, h, k, d)  # one block, laid out as timm's fused qkv.weight; W_Q, W_K, W_V are views into it
+        self.W_Q, self.W_K, self.W_V = (nn.Parameter(qkv[i].transpose(1, 2)) for i in range(3))
         self.b_Q, self.b_K, self.b_V = (nn.Parameter(torch.zeros(h, k)) for _ in range(3))
         self.W_O, self.b_O = nn.Parameter(torch.empty(h, k, d)), nn.Parameter(torch.zeros(d))
         self.rotary = rotary if rotary is not None or cfg.rotary == "none" else RotaryEmbedding(cfg)
         names = ("q", "k", "v") + (("rot_q", "rot_k") if self.rotary is not None else ()) + ("attn_scores", "pattern", "z", "result")
         for name in names: setattr(self, f"hook_{name}", HookPoint())
 
-    def _fused_qkv(self) -> tuple[Tensor, Tensor]:
-        "Q, K and V weights as one `[3 * head * d_head, d_model]` matrix and bias, for a single matrix multiply."
-        h, d, k = self.W_Q.shape
-        W = torch.cat([W.permute(0, 2, 1).reshape(h * k, d) for W in (self.W_Q, self.W_K, self.W_V)])
-        return W, torch.cat([b.reshape(h * k) for b in (self.b_Q, self.b_K, self.b_V)])
+    def shared_qkv_weight(self) -> Tensor | None:
+        "`W_Q`, `W_K`, `W_V` as one `[3 * head * d_head, d_model]` matrix (a view, no copy) while they share their block; else `None`."
+        Ws = (self.W_Q, self.W_K, self.W_V)
+        h, d, k = Ws[0].shape
+        size = h * k * d * Ws[0].element_size()
+        if any(W.stride() != (k * d, 1, d) or W.dtype != Ws[0].dtype or W.device != Ws[0].device for W in Ws): return None
+        if Ws[0].device.type == "meta" or any(W.data_ptr() - Ws[0].data_ptr() != i * size for i, W in enumerate(Ws)): return None
+        if len({W.untyped_storage().data_ptr() for W in Ws}) != 1: return None
+        return Ws[0].detach().as_strided((3 * h * k, d), (d, 1))
+
+    @torch.no_grad()
+    def share_qkv_memory(self):
+        "Put `W_Q`, `W_K`, `W_V` back into one block of memory, keeping their values and identities (after `.to()`, a copy, an assigning load)."
+        Ws = (self.W_Q, self.W_K, self.W_V)
+        if self.shared_qkv_weight() is not None or Ws[0].device.type == "meta": return
+        if len({(W.shape, W.dtype, W.device) for W in Ws}) != 1: return  # mixed: the three-multiply path handles it
+        h, d, k = Ws[0].shape
+        block = torch.empty(3, h, k, d, dtype=Ws[0].dtype, device=Ws[0].device)
+        for i, W in enumerate(Ws): block[i].copy_(W.transpose(1, 2))
+        for i, W in enumerate(Ws): W.data = block[i].transpose(1, 2)
+
+    def _apply(self, *args, **kwargs):
+        out = super()._apply(*args, **kwargs)  # .to(), .half(), .cuda(), to_empty(): each parameter converted on its own
+        self.share_qkv_memory()
+        return out
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)  # assign=True replaces the parameters
+        self.share_qkv_memory()
+
+    def __setstate__(self, state):
+        super().__setstate__(state)  # copy.deepcopy and pickle copy each parameter on its own
+        self.share_qkv_memory()
 
     def _qkv(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        "q, k, v `[batch, pos, head, d_head]`; without autograd the fused weights are reused until a weight changes in place."
-        weights = (self.W_Q, self.W_K, self.W_V, self.b_Q, self.b_K, self.b_V)
-        if torch.is_grad_enabled() or any(t.is_inference() for t in weights): fused = self._fused_qkv()  # inference tensors have no version counter
-        else:
-            key = tuple((t.data_ptr(), t._version, t.dtype) for t in weights)
-            if getattr(self, "_fused_key", None) != key: self._fused, self._fused_key = self._fused_qkv(), key
-            fused = self._fused
-        return F.linear(x, *fused).unflatten(-1, (3, self.n_heads, self.d_head)).unbind(-3)
+        "q, k, v `[batch, pos, head, d_head]`: one matrix multiply over the shared block, or three when a hook reads them or the block is split."
+        Ws, heads = (self.W_Q, self.W_K, self.W_V), (self.n_heads, self.d_head)
+        weight = None if self.hook_q.has_hooks or self.hook_k.has_hooks or self.hook_v.has_hooks else self.shared_qkv_weight()
+        grads = torch.is_grad_enabled() and any(W.requires_grad for W in Ws)
+        if weight is None or (grads and torch.is_autocast_enabled(x.device.type)):
+            return tuple(F.linear(x, W.transpose(1, 2).flatten(0, 1), b.flatten()).unflatten(-1, heads)
+                         for W, b in zip(Ws, (self.b_Q, self.b_K, self.b_V)))
+        bias = torch.cat((self.b_Q.flatten(), self.b_K.flatten(), self.b_V.flatten()))
+        out = _FusedQKV.apply(x, weight, bias, *Ws) if grads else F.linear(x, weight, bias)
+        return out.unflatten(-1, (3,) + heads).unbind(-3)
 
-    def forward(self, x: Float[Tensor, "batch pos d_model"], grid: tuple | None = None) -> Float[Tensor, "batch pos d_model"]:
-        "Attention output; `grid` is the patch grid when it differs from the config's (rotary models only)."
+    def forward(self, x: Float[Tensor, "batch pos d_model"], grid: tuple | None = None,
+                layer_scale: Tensor | None = None,  # the block's LayerScale `[d_model]`, applied to the output (and to `hook_result`)
+               ) -> Float[Tensor, "batch pos d_model"]:
+        "Attention output (times `layer_scale`); `grid` is the patch grid when it differs from the config's (rotary models only)."
         q, k, v = self._qkv(x)
         q, k, v = self.hook_q(q), self.hook_k(k), self.hook_v(v)
         if self.rotary is not None:
             cos, sin = self.rotary.tables(q, grid)
             q, k = self.hook_rot_q(self.rotary.rotate(q, cos, sin)), self.hook_rot_k(self.rotary.rotate(k, cos, sin))
-        return self._attend(q, k, v)
+        return self._attend(q, k, v, layer_scale)
 
-    def _attend(self, q: Tensor, k: Tensor, v: Tensor) -> Float[Tensor, "batch query d_model"]:
+    def scores(self, q: Tensor, k: Tensor) -> Float[Tensor, "... head query key"]:
+        "Attention scores from q `[..., query, head, d_head]` and k `[..., key, head, d_head]` (rotated, if the model rotates)."
+        return torch.einsum("...qhd,...khd->...hqk", q, k) / math.sqrt(self.d_head)
+
+    def head_results(self, z: Tensor, layer_scale: Tensor | None = None) -> Float[Tensor, "... head d_model"]:
+        "Each head's write to the residual stream from its `z` `[..., head, d_head]`: `z @ W_O`, times the LayerScale."
+        result = torch.einsum("...hk,hkd->...hd", z, self.W_O.to(z))
+        return result if layer_scale is None else result * layer_scale.to(z)
+
+    def _attend(self, q: Tensor, k: Tensor, v: Tensor, layer_scale: Tensor | None = None) -> Float[Tensor, "batch query d_model"]:
         "Softmax attention of q `[batch, query, head, d_head]` over k, v `[batch, key, head, d_head]`, through the output projection."
         if self.hook_attn_scores.has_hooks or self.hook_pattern.has_hooks:
-            scores = self.hook_attn_scores(torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.d_head))
+            scores = self.hook_attn_scores(self.scores(q, k))
             pattern = self.hook_pattern(scores.softmax(-1))
             z = torch.einsum("bhqk,bkhd->bqhd", pattern, v)
         else:
             z = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)).transpose(1, 2)
         z = self.hook_z(z)
         if self.hook_result.has_hooks:
-            return self.hook_result(torch.einsum("bphk,hkd->bphd", z, self.W_O)).sum(-2) + self.b_O
-        return F.linear(z.flatten(-2), self.W_O.flatten(0, 1).T, self.b_O)
+            bias = self.b_O if layer_scale is None else self.b_O * layer_scale
+            return self.hook_result(self.head_results(z, layer_scale)).sum(-2) + bias
+        out = F.linear(z.flatten(-2), self.W_O.flatten(0, 1).T, self.b_O)
+        return out if layer_scale is None else out * layer_scale
 
 # %% ../nbs/02_vit.ipynb #4b8e3d5b
 def quick_gelu(x: Tensor) -> Tensor: return x * torch.sigmoid(1.702 * x)
@@ -187,8 +257,7 @@ class Block(nn.Module):
 
     def forward(self, x: Float[Tensor, "batch pos d_model"], grid: tuple | None = None) -> Float[Tensor, "batch pos d_model"]:
         x = self.hook_resid_pre(x)
-        attn_out = self.attn(self.ln1(self.hook_attn_in(x)), grid)
-        x = x + self.hook_attn_out(attn_out if self.ls1 is None else attn_out * self.ls1)
+        x = x + self.hook_attn_out(self.attn(self.ln1(self.hook_attn_in(x)), grid, self.ls1))
         if self.attn_only: return self.hook_resid_post(x)
         x = self.hook_resid_mid(x)
         mlp_out = self.mlp(self.ln2(self.hook_mlp_in(x)))
@@ -241,6 +310,25 @@ class HookedViT(HookedRootModule):
         self.init_weights()
         self.setup()
 
+    def setup(self):
+        "Name the hook points; record the derived ones (scores, head results, norm outputs: computed by the cache on access) and TransformerLens 4's names."
+        super().setup()
+        self.derived_hooks = {f"{n}.hook_out": (f"{n}.hook_normalized",) for n, m in self.named_modules() if isinstance(m, LayerNorm)}
+        for n, m in self.named_modules():
+            if not isinstance(m, Attention): continue
+            self.derived_hooks[f"{n}.hook_result"] = (f"{n}.hook_z",)
+            self.derived_hooks[f"{n}.hook_attn_scores"] = (f"{n}.hook_rot_q", f"{n}.hook_rot_k") if m.rotary is not None else (f"{n}.hook_q", f"{n}.hook_k")
+        self.hook_aliases = tl_hook_aliases(self.cfg)
+
+    def compute_derived(self, name: str, *inputs: Tensor) -> Tensor:
+        "A derived activation from its inputs: a norm's output from its normalised input, a head result from `z` (LayerScale included)."
+        path = name.rsplit(".", 1)[0]
+        module = self.get_submodule(path)
+        if isinstance(module, LayerNorm): return module.affine(*inputs)
+        if name.endswith("hook_attn_scores"): return module.scores(*inputs)
+        parent = self.get_submodule(path.rsplit(".", 1)[0]) if "." in path else self
+        return module.head_results(*inputs, getattr(parent, "ls1", None) if isinstance(parent, Block) else None)
+
     @torch.no_grad()
     def init_weights(self, std: float = 0.02, seed: int | None = None):
         "Truncated-normal weights, zero biases (timm's ViT initialisation)."
@@ -250,13 +338,40 @@ class HookedViT(HookedRootModule):
                 p.copy_(torch.nn.init.trunc_normal_(torch.empty_like(p), std=std, a=-2 * std, b=2 * std, generator=gen))
         return self
 
+# %% ../nbs/02_vit.ipynb #9a0ca1db
+def tl_hook_aliases(cfg: ViTConfig) -> dict[str, str]:
+    "TransformerLens 4's canonical (bridge) hook names of a ViT with config `cfg`, each mapped to our name for the same tensor."
+    aliases = {"embed.hook_out": "hook_full_embed"}
+    for l in range(cfg.n_layers):
+        b = f"blocks.{l}"
+        aliases.update({f"{b}.hook_in": f"{b}.hook_resid_pre", f"{b}.hook_out": f"{b}.hook_resid_post",
+                        f"{b}.ln1.hook_in": f"{b}.hook_attn_in", f"{b}.attn.hook_in": f"{b}.ln1.hook_out",
+                        f"{b}.attn.o.hook_in": f"{b}.attn.hook_z"})
+        for x in "qkv": aliases.update({f"{b}.attn.{x}.hook_in": f"{b}.ln1.hook_out", f"{b}.attn.{x}.hook_out": f"{b}.attn.hook_{x}"})
+        if not cfg.layer_scale: aliases.update({f"{b}.attn.o.hook_out": f"{b}.hook_attn_out", f"{b}.attn.hook_out": f"{b}.hook_attn_out"})
+        if cfg.attn_only: continue
+        aliases.update({f"{b}.ln2.hook_in": f"{b}.hook_mlp_in", f"{b}.mlp.hook_in": f"{b}.ln2.hook_out",
+                        f"{b}.mlp.in.hook_in": f"{b}.ln2.hook_out", f"{b}.mlp.in.hook_out": f"{b}.mlp.hook_pre",
+                        f"{b}.mlp.out.hook_in": f"{b}.mlp.hook_post"})
+        if not cfg.layer_scale: aliases.update({f"{b}.mlp.out.hook_out": f"{b}.hook_mlp_out", f"{b}.mlp.hook_out": f"{b}.hook_mlp_out"})
+    if cfg.final_norm == "tokens": aliases["ln_final.hook_in"] = f"blocks.{cfg.n_layers - 1}.hook_resid_post"
+    if cfg.head != "none" and cfg.pool != "none" and cfg.final_norm != "pooled": aliases["unembed.hook_in"] = "hook_pooled"
+    if cfg.head == "classes" and cfg.head_act == "none": aliases["unembed.hook_out"] = "hook_logits"
+    return aliases
+
 # %% ../nbs/02_vit.ipynb #eabf5ab6
-def check_input(cfg: ViTConfig, x, interpolate_pos: bool = False):
+def check_input(cfg: ViTConfig, x, interpolate_pos: bool = False,
+                dtype: torch.dtype | None = None,  # the model's dtype: other float dtypes are refused (outside autocast)
+               ):
     "Raise a clear error if `x` is not a batch of images (or videos) this model can read."
     if not isinstance(x, Tensor): raise TypeError(f"expected a torch.Tensor of images, got {type(x).__name__}")
     if not x.is_floating_point():
-        raise TypeError(f"images have dtype {x.dtype}; the model reads floats: convert with images.float() / 255 "
-                        "and normalise as the model expects")
+        raise TypeError(f"images are {str(x.dtype).removeprefix('torch.')}; the model reads floats: convert with images.float() / 255 "
+                        "and normalise as the model expects (or use the model's transforms)")
+    if dtype is not None and x.dtype != dtype and not torch.is_autocast_enabled(x.device.type):
+        have, want = (str(t).removeprefix("torch.") for t in (x.dtype, dtype))
+        raise TypeError(f"images are {have} but the model is {want}; convert with images.to(torch.{want}) "
+                        f"(or the model with model.to(torch.{have}))")
     want = "[batch, frames, channels, height, width]" if cfg.is_video else "[batch, channels, height, width]"
     if cfg.is_video and x.dim() == 4:
         raise ValueError(f"got images of shape {tuple(x.shape)} but this is a video model reading {want} "
@@ -298,7 +413,7 @@ def interpolate_pos_embed(pos_embed: Tensor, n_prefix: int, old_grid: tuple, new
 def _embed(self: HookedViT, x: Tensor, interpolate_pos: bool = False) -> Float[Tensor, "batch pos d_model"]:
     "Token embeddings plus position embeddings (through the embedding hooks)."
     cfg = self.cfg
-    check_input(cfg, x, interpolate_pos)
+    check_input(cfg, x, interpolate_pos, self.patch_embed.weight.dtype)
     if cfg.is_video: x = x.transpose(1, 2)  # [b, c, t, h, w] for the 3-D convolution
     patches = self.patch_embed(x)
     grid = tuple(patches.shape[2:])
