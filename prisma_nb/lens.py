@@ -35,6 +35,26 @@ from .analysis.dla import (
     direct_logit_attribution, LogitAttribution, plot_components, plot_heads, plot_head_sources)
 from .analysis.logit_lens import logit_lens, LogitLens, class_emoji, emoji_lens_figure
 from .viz.report import Report
+from .viz.widget import View
+from .viz.attention import attention_heads
+from .viz.patching import patching_view
+from .viz.lens import emoji_lens
+from .viz.dla import dla_view
+from .viz.circuitsvis import circuitsvis_attention, token_labels
+from .viz.steering import steering_view
+from .viz.explorer import feature_explorer, guess_game
+from .analysis.probes import (Probe, load_probe, shapes_targets, train_segmentation_probe, train_classification_probe,
+                                       probe_scores, miou)
+from .analysis.steering import Steering, steer_features, steer_direction, steer_neurons, token_mask, patch_mask, unit_max
+from .analysis.specificity import specificity_table, scale_sweep, steerable_share
+from .analysis.features import (feature_density, label_entropy, low_density_cluster, neuron_alignment,
+                                         direct_logit_effects, total_logit_effects, identification_accuracy)
+from .analysis.concepts import shapes_concepts, recovery_scores
+from .sae.exemplars import stream_exemplars, exemplar_maps
+from .sae.pretrained import list_saes, load_sae
+from .config import ConfigError
+from .sae.store import NonFiniteError
+from .course.checks import check_exercise
 from .cli import tour
 import prisma_nb.sae.splice  # gives every HookedViT `saes(...)`, `run_with_saes` and `run_with_cache_with_saes`
 
@@ -54,4 +74,5 @@ __all__ = [
     "cross_entropy_loss", "attribution_patch", "edge_attribution_patch", "find_circuit", "Circuit",
     "AblationReference", "ablation_hook", "ablate_heads", "ablate_neurons", "ablate_positions", "ablate_features",
     "direct_logit_attribution", "LogitAttribution", "plot_components", "plot_heads", "plot_head_sources",
-    "logit_lens", "LogitLens", "class_emoji", "emoji_lens_figure", "Report", "tour"]
+    "logit_lens", "LogitLens", "class_emoji", "emoji_lens_figure", "Report", "tour",
+    "View", "attention_heads", "patching_view", "emoji_lens", "dla_view", "circuitsvis_attention", "token_labels", "steering_view", "feature_explorer", "guess_game", "Probe", "load_probe", "shapes_targets", "train_segmentation_probe", "train_classification_probe", "probe_scores", "miou", "Steering", "steer_features", "steer_direction", "steer_neurons", "token_mask", "patch_mask", "unit_max", "specificity_table", "scale_sweep", "steerable_share", "feature_density", "label_entropy", "low_density_cluster", "neuron_alignment", "direct_logit_effects", "total_logit_effects", "identification_accuracy", "shapes_concepts", "recovery_scores", "stream_exemplars", "exemplar_maps", "list_saes", "load_sae", "ConfigError", "NonFiniteError", "check_exercise"]

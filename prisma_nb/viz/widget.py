@@ -11,14 +11,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 import numpy as np
-import anywidget
-import traitlets
 import prisma_nb
 from ..files import atomic_write_bytes
 
 # %% auto #0
 __all__ = ['JS_DIR', 'COLORMAP_NAMES', 'ARRAY_DTYPES', 'VIEW_MODES', 'colormap', 'color_level', 'components', 'component_source',
-           'check_array', 'quantize_rows', 'View', 'ViewWidget', 'network_refs', 'unpack_array', 'view_mode',
+           'check_array', 'quantize_rows', 'View', 'widget_class', 'network_refs', 'unpack_array', 'view_mode',
            'image_array', 'patch_grid_of', 'patch_canvas_pixels', 'display_size', 'patch_heatmap']
 
 # %% ../../nbs/40_viz.widget.ipynb #a34e124c
@@ -114,9 +112,9 @@ class View:
         for k, a in arrays.items(): self.arrays[k] = check_array(k, a)
         return out
 
-    def widget(self) -> ViewWidget:
+    def widget(self):
         "The live `anywidget` widget (one per view; made on first use)."
-        if not self._widget_alive(): self._widget = ViewWidget(self)
+        if not self._widget_alive(): self._widget = widget_class()(self)
         return self._widget
 
     @property
@@ -127,30 +125,35 @@ class View:
         return f"View({self.component!r}, {self.title or ''!r}, arrays: {arrs or 'none'}, {self.nbytes:,} bytes)"
 
 # %% ../../nbs/40_viz.widget.ipynb #5db50c81
-class ViewWidget(anywidget.AnyWidget):
-    "The live widget of a `View`: its component's ES module, its JSON state, and its arrays as binary buffers."
-    component = traitlets.Unicode().tag(sync=True)
-    state = traitlets.Dict().tag(sync=True)
-    arrays = traitlets.Dict().tag(sync=True)   # name -> {dtype, shape, data: bytes}; bytes travel as binary buffers
-    live = traitlets.Bool(True).tag(sync=True)
+@lru_cache(maxsize=None)
+def widget_class():
+    "The live widget class of every `View`, defined on first use: importing prisma_nb loads no widget library."
+    import anywidget, traitlets
+    class ViewWidget(anywidget.AnyWidget):
+        "The live widget of a `View`: its component's ES module, its JSON state, and its arrays as binary buffers."
+        component = traitlets.Unicode().tag(sync=True)
+        state = traitlets.Dict().tag(sync=True)
+        arrays = traitlets.Dict().tag(sync=True)   # name -> {dtype, shape, data: bytes}; bytes travel as binary buffers
+        live = traitlets.Bool(True).tag(sync=True)
 
-    def __init__(self, view: View):
-        self._esm = component_source(view.component)
-        super().__init__(component=view.component, state=_copy_state(view.state), arrays=_wire_arrays(view.arrays))
-        self.view = view
-        self.on_msg(self._on_front_end)
+        def __init__(self, view: View):
+            self._esm = component_source(view.component)
+            super().__init__(component=view.component, state=_copy_state(view.state), arrays=_wire_arrays(view.arrays))
+            self.view = view
+            self.on_msg(self._on_front_end)
 
-    def _on_front_end(self, _, msg, buffers):
-        "A message from the front end: run the view's callback, apply the new state, and reply (with the error, if any)."
-        reply = {"_reply": msg.get("_id")} if isinstance(msg, dict) else {}
-        try:
-            update = self.view._handle(msg)
-            if update:
-                self.state, self.arrays = _copy_state(self.view.state), _wire_arrays(self.view.arrays)
-        except Exception as e:
-            logging.getLogger("prisma_nb.viz").exception("view %s: the callback failed on %r", self.view.component, msg)
-            reply["error"] = f"{type(e).__name__}: {e}"
-        self.send(reply)
+        def _on_front_end(self, _, msg, buffers):
+            "A message from the front end: run the view's callback, apply the new state, and reply (with the error, if any)."
+            reply = {"_reply": msg.get("_id")} if isinstance(msg, dict) else {}
+            try:
+                update = self.view._handle(msg)
+                if update:
+                    self.state, self.arrays = _copy_state(self.view.state), _wire_arrays(self.view.arrays)
+            except Exception as e:
+                logging.getLogger("prisma_nb.viz").exception("view %s: the callback failed on %r", self.view.component, msg)
+                reply["error"] = f"{type(e).__name__}: {e}"
+            self.send(reply)
+    return ViewWidget
 
 def _copy_state(state: dict) -> dict:
     "A deep copy: the widget's trait must never share lists or dicts with the view (an in-place change would not sync)."
