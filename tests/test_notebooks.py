@@ -85,6 +85,7 @@ def _mixed_import_cells(path: Path) -> list[int]:
     for i, c in enumerate(cells(path)):
         if c["cell_type"] != "code": continue
         src = source(c)
+        if "nbdev_export()" in src: continue   # nbdev never runs its own export call
         dirs = dict((m.group(1), (m.group(2) or "").strip()) for m in re.finditer(r"^#\|\s*([\w-]+):?(.*)$", src, re.M))
         if dirs.keys() & {"export", "exports", "exporti", "exec_doc"} or dirs.get("eval", "").lower() == "false": continue
         body = "\n".join("" if l.lstrip().startswith(("%", "!")) else l for l in src.splitlines())
