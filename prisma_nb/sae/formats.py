@@ -14,6 +14,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from .coders import CoderConfig, SparseCoder, load_coder, atomic_folder, WEIGHTS_FILE, CONFIG_FILE, K_ARCHITECTURES
 from ..config import read_json_object
+from ..files import load_torch_state
+
 
 # %% auto #0
 __all__ = ['VIT_PRISMA_CONFIG', 'VIT_PRISMA_WEIGHTS', 'SAELENS_CONFIG', 'SAELENS_WEIGHTS', 'load_pt_weights', 'vit_prisma_fields',
@@ -22,22 +24,8 @@ __all__ = ['VIT_PRISMA_CONFIG', 'VIT_PRISMA_WEIGHTS', 'SAELENS_CONFIG', 'SAELENS
 
 # %% ../../nbs/25_sae.formats.ipynb #02e44419
 def load_pt_weights(path: str | Path) -> dict[str, Tensor]:
-    "A `.pt` state dict read with `torch.load(weights_only=True)`; a file that needs unsafe unpickling is refused."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"{path} does not exist")
-    try: state = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        found = re.search(r"GLOBAL (\S+)", str(e))
-        what = f"a pickled {found.group(1)}" if found else "pickled Python objects"
-        raise ValueError(f"refusing to load {path}: it holds {what}, which only unsafe unpickling could read, and prisma_nb "
-                         "opens .pt files with weights_only=True only. If you trust the file, re-save its tensors as a plain "
-                         "state dict (torch.save(sae.state_dict(), 'weights.pt')) or as safetensors, then load that") from None
-    except (RuntimeError, EOFError) as e:
-        raise ValueError(f"cannot read {path}: {str(e).splitlines()[0]}; the file is corrupt or truncated") from None
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict): state = state["state_dict"]
-    if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
-        raise ValueError(f"{path} is not a state dict of tensors (got {type(state).__name__}); save sae.state_dict() into it")
-    return state
+    "A `.pt` state dict read with `torch.load(weights_only=True)` through `files.load_torch_state`: an empty, JSON, random or pickled file is named and refused."
+    return load_torch_state(path, fix="re-save the coder's tensors as a plain state dict (torch.save(sae.state_dict(), 'weights.pt')) or as safetensors, then load that")
 
 def _read_json(path: Path, what: str) -> dict:
     if not path.is_file(): raise FileNotFoundError(f"{path} is missing; a {what} folder holds it")
