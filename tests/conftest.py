@@ -21,3 +21,12 @@ def pytest_terminal_summary(terminalreporter):
     if not times: return
     terminalreporter.section("notebook run times (fresh kernel, two at a time)")
     for name, seconds in sorted(times.items(), key=lambda kv: -kv[1]): terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
+
+@pytest.fixture(autouse=True)
+def _grad_mode_is_restored():
+    "A test that switches autograd off globally must switch it back: later tests (training) depend on it."
+    import torch
+    before = torch.is_grad_enabled()
+    yield
+    assert torch.is_grad_enabled() == before, "this test left torch's grad mode changed (use `with torch.no_grad():`)"
+    torch.set_grad_enabled(before)

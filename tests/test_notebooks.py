@@ -27,7 +27,9 @@ def _run(p: Path):
     nbformat = pytest.importorskip("nbformat"); nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(p, as_version=4)
     env_keep = dict(os.environ)
-    os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", MPLBACKEND="module://matplotlib_inline.backend_inline")
+    # one thread per kernel: two kernels run at once on this 2-core machine, and oversubscribed threads only wait on each other
+    os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", MPLBACKEND="module://matplotlib_inline.backend_inline",
+                      OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     os.environ.pop("IN_TEST", None); os.environ.pop("PRISMA_NB_RUN", None)
     start = time.perf_counter()
     try:
@@ -43,7 +45,7 @@ def _run(p: Path):
 
 @pytest.fixture(scope="session")
 def executed():
-    "Every notebook run once, two at a time (this machine has two cores), in a fresh kernel each."
+    "Every notebook run once, two at a time (this machine has two cores) with one thread each, in a fresh kernel each."
     pytest.importorskip("nbclient")
     with ThreadPoolExecutor(max_workers=int(os.environ.get("PRISMA_NB_NOTEBOOK_WORKERS", "2"))) as pool:
         results = dict(zip(NOTEBOOKS, pool.map(_run, NOTEBOOKS)))

@@ -10,10 +10,10 @@ from prisma_nb.analysis.specificity import build_setup, clean_run, suppression_t
 
 @pytest.fixture(scope="module")
 def protocol():
-    torch.set_grad_enabled(False)
-    setup = build_setup(load_hooked_model("toy/shapes-2l"), "topk")
-    run = clean_run(setup, shapes_targets(ShapesWorld("test", n=48)))
-    out = {m: suppression_trial(setup, run, "colour", m) for m in ("ground truth", "automatic", "random feature", "random direction")}
+    with torch.no_grad():   # scoped: a global set_grad_enabled(False) here would leak into every later test of the session
+        setup = build_setup(load_hooked_model("toy/shapes-2l"), "topk")
+        run = clean_run(setup, shapes_targets(ShapesWorld("test", n=48)))
+        out = {m: suppression_trial(setup, run, "colour", m) for m in ("ground truth", "automatic", "random feature", "random direction")}
     return {m: {k: v.double().mean().item() for k, v in o.items() if k != "features"} for m, o in out.items()}
 
 @pytest.mark.parametrize("architecture", ["relu", "topk"])

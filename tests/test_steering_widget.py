@@ -13,6 +13,7 @@ from prisma_nb.analysis.probes import shapes_targets, train_segmentation_probe
 from prisma_nb.analysis.steering import train_toy_sae
 from prisma_nb.viz.steering import steering_view
 torch.set_grad_enabled(False)
+torch.set_num_threads(1)   # the probe and coder train the same in this process and in the kernel (float sums depend on threads)
 model = load_hooked_model("toy/shapes-2l")
 sae = train_toy_sae(model, "blocks.0.hook_resid_post", "topk")
 probe = train_segmentation_probe(model, "blocks.1.hook_resid_post", shapes_targets(ShapesWorld("train", n=200)), "colour")
@@ -22,8 +23,9 @@ view = steering_view(model, sae, image, probe, data=data)"""
 
 @pytest.fixture(scope="module")
 def built():
-    env = {}
-    exec(SETUP, env)
+    env, threads, grad = {}, torch.get_num_threads(), torch.is_grad_enabled()
+    try: exec(SETUP, env)
+    finally: torch.set_num_threads(threads); torch.set_grad_enabled(grad)
     return env
 
 def _slide(page, feature: int, value: float):
