@@ -47,22 +47,25 @@ class LayerNorm(nn.Module):
         self.w = self.b = None
 
 # %% ../nbs/02_vit.ipynb #d8cae3c6
-def rotary_angles(cfg: ViTConfig, grid: tuple | None = None) -> Float[Tensor, "pos d_head"]:
-    "Rotation angle of every channel of a head at every token (0 for CLS and registers), for `grid` (default: the config's)."
+def rotary_angles(cfg: ViTConfig, grid: tuple | None = None, dtype: torch.dtype = torch.float32) -> Float[Tensor, "pos d_head"]:
+    """Rotation angle of every channel of a head at every token (0 for CLS and registers), for `grid` (default: the
+    config's), computed in `dtype` step by step as the source model computes it, so that its cos and sin match the
+    source's bit for bit in float32 and float64 alike."""
     grid = tuple(grid or cfg.grid_size)
-    axes = torch.meshgrid(*(torch.arange(n, dtype=torch.float64) for n in grid), indexing="ij")
-    if cfg.rotary == "vjepa":
+    if cfg.rotary == "vjepa":  # V-JEPA 2: everything in the model's dtype, integer positions times the frequencies
+        axes = torch.meshgrid(*(torch.arange(n, dtype=dtype) for n in grid), indexing="ij")
         axes = axes if len(grid) == 3 else (torch.zeros_like(axes[0]),) + axes  # an image is frame 0
         width = 2 * (cfg.d_head // 3 // 2)
-        freq = 1.0 / cfg.rotary_base ** (torch.arange(width // 2, dtype=torch.float64) / (width / 2))
+        freq = 1.0 / cfg.rotary_base ** (torch.arange(width // 2, dtype=dtype) / (width / 2))
         parts = [a.flatten()[:, None] * freq.repeat(2)[None] for a in axes]  # [patches, width] per axis
-        angles = torch.cat(parts + [torch.zeros(len(parts[0]), cfg.d_head - 3 * width, dtype=torch.float64)], 1)
-    elif cfg.rotary == "dinov3":
-        centres = torch.stack([(a.flatten() + 0.5) / n * 2 - 1 for a, n in zip(axes, grid)], 1)  # [patches, (row, col)]
-        inv_freq = 1 / cfg.rotary_base ** torch.arange(0, 1, 4 / cfg.d_head, dtype=torch.float32)  # as DINOv3 computes it
-        angles = (2 * math.pi * centres[:, :, None] * inv_freq.double()[None, None]).flatten(1).tile(2)
+        angles = torch.cat(parts + [torch.zeros(len(parts[0]), cfg.d_head - 3 * width, dtype=dtype)], 1)
+    elif cfg.rotary == "dinov3":  # DINOv3: patch centres and 2π·centre in float32, times the frequencies held in the model's dtype
+        rows, cols = (torch.arange(0.5, n, dtype=torch.float32) / n for n in grid)
+        centres = 2.0 * torch.stack(torch.meshgrid(rows, cols, indexing="ij"), -1).flatten(0, 1) - 1.0  # [patches, (row, col)]
+        inv_freq = (1 / cfg.rotary_base ** torch.arange(0, 1, 4 / cfg.d_head, dtype=torch.float32)).to(dtype)
+        angles = (2 * math.pi * centres[:, :, None] * inv_freq[None, None]).flatten(1).tile(2)
     else: raise ValueError(f"rotary_angles needs a rotary config; this one has rotary={cfg.rotary!r}")
-    return torch.cat([angles.new_zeros(cfg.n_prefix, cfg.d_head), angles]).float()
+    return torch.cat([angles.new_zeros(cfg.n_prefix, cfg.d_head), angles])
 
 class RotaryEmbedding(nn.Module):
     "Rotates q and k `[batch, pos, head, d_head]` by `rotary_angles`; tables cached per grid, device and dtype."
@@ -80,7 +83,7 @@ class RotaryEmbedding(nn.Module):
             grid = cfg.grid_size
         key = (tuple(grid), like.device, like.dtype, torch.is_inference_mode_enabled())
         if key not in self._tables:
-            angles = rotary_angles(cfg, grid).to(like.device)[:, None]
+            angles = rotary_angles(cfg, grid, like.dtype).to(like.device)[:, None]
             self._tables[key] = (angles.cos().to(like.dtype), angles.sin().to(like.dtype))
         return self._tables[key]
 

@@ -110,3 +110,16 @@ def test_source_from_dataloader():
     expected = torch.cat([b[HOOKS[1]] for b in direct.batches(12, buffer_size=12)])
     key = lambda x: torch.sort(x.double() @ torch.linspace(1, 2, 64, dtype=torch.float64)).values
     assert torch.equal(key(rows), key(torch.cat([expected, expected])))
+
+
+def test_damaged_header_is_named_without_checksums(tmp_path):
+    "With verify_on_read=False only sizes are checked; a shard whose header was overwritten in place (same size) is still named, with what is wrong and the repair."
+    store = cache_activations(load_hooked_model("toy/shapes-2l"), ShapesWorld("val", n=8), HOOKS[:1], tmp_path / "s", **ARGS)
+    shard = tmp_path / "s" / store.manifest["shards"][0]["file"]
+    data = bytearray(shard.read_bytes()); data[8:12] = b"[1, "   # the JSON header is no longer an object
+    shard.write_bytes(bytes(data))
+    fast = ActivationStore(tmp_path / "s", verify_on_read=False)
+    try: fast.read(HOOKS[0]); raise AssertionError("a damaged shard was read")
+    except ValueError as e:
+        msg = str(e)
+        assert str(shard) in msg and "is not a safetensors file" in msg and "re-run cache_activations" in msg, msg

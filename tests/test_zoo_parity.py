@@ -65,15 +65,19 @@ def _hf_models():
     yield "siglip (attention pool)", tr.SiglipVisionModel(tr.SiglipVisionConfig(**small))
     yield "dinov3", tr.DINOv3ViTModel(tr.DINOv3ViTConfig(**small, num_register_tokens=2, layerscale_value=0.5))
 
-ROTARY_IN_FLOAT32 = pytest.mark.xfail(strict=True, reason=(
-    "HookedViT's rotary tables (prisma_nb.vit.rotary_angles / RotaryEmbedding, owned by the attention rewrite) take cos and sin "
-    "of float32 angles in the model's dtype, while transformers' DINOv3 takes them in float32 and casts: ~1e-7 apart in float64"))
+def _vjepa2():
+    tr = import_transformers()
+    return tr.VJEPA2Model(tr.VJEPA2Config(hidden_size=48, num_hidden_layers=2, num_attention_heads=2, crop_size=32, patch_size=8, frames_per_clip=4,
+                                          tubelet_size=2, pred_hidden_size=32, pred_num_hidden_layers=1, pred_num_attention_heads=2))
 
-@pytest.mark.parametrize("family", [pytest.param(f, marks=ROTARY_IN_FLOAT32) if f == "dinov3" else f for f, _ in _hf_models()])
+@pytest.mark.parametrize("family", [f for f, _ in _hf_models()] + ["vjepa2 (video, 3-D rotary)"])
 def test_hf_float64_exact(family):
-    model = _f64(scramble_weights_(dict(_hf_models())[family], seed=4))
+    "Rotary models included: their cos and sin tables are computed in the model's dtype step by step as the source does."
+    video = family.startswith("vjepa2")
+    model = _f64(scramble_weights_(_vjepa2() if video else dict(_hf_models())[family], seed=4))
     assert next(from_hf(model).parameters()).dtype == torch.float64
-    diffs = hf_parity(model, torch.randn(2, 3, 32, 32, dtype=torch.float64), patterns=False)  # eager attention softmaxes in float32
+    inputs = torch.randn(2, *((4,) if video else ()), 3, 32, 32, dtype=torch.float64)
+    diffs = hf_parity(model, inputs, patterns=False)  # eager attention softmaxes in float32
     assert any(k.startswith("resid") for k in diffs) and max(diffs.values()) <= 1e-12, (family, diffs)
 
 def test_converters_allocate_nothing_before_loading(monkeypatch):

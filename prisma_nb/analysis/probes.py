@@ -15,9 +15,8 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from jaxtyping import Float
 from fastcore.basics import patch
-from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
-from ..files import atomic_write, atomic_write_text
+from ..files import atomic_write, atomic_write_text, load_safetensors
 from ..toys.shapes import ShapesWorld, SIZES, POSITIONS
 from ..sae.store import model_name
 
@@ -286,8 +285,7 @@ def load_probe(folder: str | Path) -> Probe:
     if bad: raise ValueError(f"{cfg_path}: fields {bad} are missing or of the wrong type (expected {[ _PROBE_KEYS[k].__name__ for k in bad]})")
     probe = Probe(cfg["kind"], cfg["hook"], cfg["d_model"], cfg["grid"], cfg["n_prefix"], cfg["classes"], cfg["target"],
                   cfg["pool"], cfg.get("model_name"))
-    try: weights = load_file(w_path)
-    except (SafetensorError, OSError) as e: raise ValueError(f"cannot read {w_path}: {e}; the file is corrupt or truncated, save the probe again") from None
+    weights = load_safetensors(w_path, fix="save the probe again")
     expected = probe.state_dict()
     wrong = sorted(set(expected) ^ set(weights)) or [k for k in expected if weights[k].shape != expected[k].shape]
     if wrong: raise ValueError(f"{w_path} does not match {cfg_path} ({len(probe.classes)} classes, d_model={probe.d_model}): "

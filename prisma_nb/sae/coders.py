@@ -14,11 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from jaxtyping import Float
-from safetensors import SafetensorError
-from safetensors.torch import save_file, load_file
+from safetensors.torch import save_file
 from ..hooks import HookPoint, HookedRootModule
 from fastcore.basics import patch
-from ..files import atomic_write_text
+from ..files import atomic_write_text, load_safetensors
 from ..config import (ConfigError, check_fields, field_checks, integer, number, text, one_of, list_of,
                               config_from_dict, read_json_object)
 
@@ -830,9 +829,8 @@ def save(self: SparseCoder, folder: str | Path) -> Path:
     return folder
 
 def _read_weights(path: Path) -> dict[str, Tensor]:
-    try: return load_file(path)
-    except (SafetensorError, OSError) as e:
-        raise ValueError(f"cannot read {path}: {e}; the file is corrupt or truncated, save the coder again") from None
+    "The coder's tensors, through the package's one safetensors reader: a damaged file is named with what is wrong."
+    return load_safetensors(path, fix="save the coder again (coder.save writes its folder whole)")
 
 @patch(cls_method=True)
 def load(cls: SparseCoder, folder: str | Path,

@@ -10,11 +10,10 @@ import json, math, os, pickle, re, tempfile
 from pathlib import Path
 import torch
 from torch import Tensor
-from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from .coders import CoderConfig, SparseCoder, load_coder, atomic_folder, WEIGHTS_FILE, CONFIG_FILE, K_ARCHITECTURES
 from ..config import read_json_object
-from ..files import load_torch_state
+from ..files import load_torch_state, load_safetensors
 
 
 # %% auto #0
@@ -33,8 +32,7 @@ def _read_json(path: Path, what: str) -> dict:
 
 def _read_safetensors(path: Path) -> dict[str, Tensor]:
     if not path.is_file(): raise FileNotFoundError(f"{path} is missing; a SAELens folder holds {SAELENS_CONFIG} and {SAELENS_WEIGHTS}, saved together")
-    try: return load_file(path)
-    except (SafetensorError, OSError) as e: raise ValueError(f"cannot read {path}: {e}; the file is corrupt or truncated") from None
+    return load_safetensors(path, fix="export or download the SAELens folder again")
 
 # %% ../../nbs/25_sae.formats.ipynb #2d46b96a
 def _ln_factor(d: int) -> float:

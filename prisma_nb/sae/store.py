@@ -15,15 +15,14 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, IterableDataset, RandomSampler
 from fastcore.basics import patch
-from safetensors import safe_open, SafetensorError
 from tqdm.auto import tqdm
-from ..files import atomic_write, atomic_write_text
+from ..files import atomic_write, atomic_write_text, open_safetensors
 from ..hooks import format_bytes
 from ..config import ConfigError, Check, integer, flag, text, one_of, list_of, json_object, read_json_object
 
 # %% auto #0
 __all__ = ['Rows', 'DEFAULT_BUFFER_ROWS', 'TOKEN_SELECTIONS', 'STORE_VERSION', 'STORE_DTYPES', 'MANIFEST', 'MANIFEST_CHECKS',
-           'shuffle_rows', 'ActivationSource', 'token_positions', 'check_hooks', 'stop_layer', 'check_data',
+           'REPAIR', 'shuffle_rows', 'ActivationSource', 'token_positions', 'check_hooks', 'stop_layer', 'check_data',
            'image_batches', 'model_name', 'describe_model', 'describe_data', 'token_shapes', 'activation_rows',
            'NonFiniteError', 'check_finite', 'write_shard', 'ActivationStore', 'check_manifest', 'cache_activations',
            'ModelActivationSource']
@@ -571,9 +570,10 @@ def _fill(model, data, path: Path, manifest: dict, n_images: int | None, progres
     _write_manifest(path, manifest)
 
 # %% ../../nbs/20_sae.store.ipynb #5002acc6
+REPAIR = "re-run cache_activations with the same model, data, arguments and path: it re-writes damaged shards"
+
 def _damaged_error(store: ActivationStore, shard: dict, problem: str) -> ValueError:
-    return ValueError(f"{shard['file']} {problem} (in the store at {store.path}); re-run cache_activations with the same "
-                      "model, data, arguments and path: it re-writes damaged shards")
+    return ValueError(f"{shard['file']} {problem} (in the store at {store.path}); {REPAIR}")
 
 @patch
 def _read_shard(self: ActivationStore, k: int, lo: int, hi: int, hooks: list[str]) -> Rows:
@@ -582,9 +582,8 @@ def _read_shard(self: ActivationStore, k: int, lo: int, hi: int, hooks: list[str
     problem = _shard_problem(self.path, shard, checksum=self.verify_on_read and k not in self._verified)
     if problem: raise _damaged_error(self, shard, problem)
     self._verified.add(k)
-    try:
-        with safe_open(self.path / shard["file"], framework="pt") as f: return {h: f.get_slice(h)[lo:hi] for h in hooks}
-    except SafetensorError as e: raise _damaged_error(self, shard, f"cannot be read ({e})") from None
+    # the package's one safetensors reader: a damaged header is named (file, what is wrong, REPAIR) before any read
+    with open_safetensors(self.path / shard["file"], fix=REPAIR) as f: return {h: f.get_slice(h)[lo:hi] for h in hooks}
 
 @patch
 def verify(self: ActivationStore) -> dict:

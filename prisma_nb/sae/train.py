@@ -14,10 +14,10 @@ import torch
 import torch.distributed as dist
 from torch import nn, Tensor
 from jaxtyping import Float
-from safetensors.torch import save_file, load_file
+from safetensors.torch import save_file
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from ..files import atomic_write, atomic_write_text
+from ..files import atomic_write, atomic_write_text, load_safetensors
 from ..config import (ConfigError, check_fields, field_checks, integer, number, text, one_of, list_of,
                               config_from_dict, read_json_object)
 from .coders import CoderConfig, SparseCoder, K_ARCHITECTURES, normalize_input
@@ -288,7 +288,8 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, Tensor], dict]:
     if meta.get("format_version", 0) > CHECKPOINT_VERSION:
         raise ValueError(f"checkpoint {path} has format_version {meta['format_version']}, newer than {CHECKPOINT_VERSION}; upgrade prisma_nb")
     # clone: fresh, aligned memory, so vectorised kernels (fused Adam) round exactly as in an uninterrupted run
-    return {k: v.clone() for k, v in load_file(path / "state.safetensors").items()}, meta
+    state = load_safetensors(path / "state.safetensors", fix=f"delete the damaged checkpoint {path.name} to resume from an earlier one")
+    return {k: v.clone() for k, v in state.items()}, meta
 
 # %% ../../nbs/22_sae.train.ipynb #48e89b90
 class TrainingDivergedError(FloatingPointError):
