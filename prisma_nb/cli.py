@@ -178,7 +178,7 @@ def build_tour(model: HookedViT,             # the model to describe
         ctx.log(f"[{i}/{len(sections)}] {(section.__doc__ or section.__name__).splitlines()[0]}")
         section(ctx)
     report.footer = (f"Made with prisma_nb {__version__} by prisma-nb tour in {time.perf_counter() - start:.1f} s, "
-                     f"{time.strftime('%Y-%m-%d %H:%M')}. Self-contained: no network, no scripts.")
+                     f"{time.strftime('%Y-%m-%d %H:%M')}. Self-contained: nothing loads from the network; the views draw with inline scripts.")
     return report
 
 # %% ../nbs/10_cli.ipynb #7c001544
