@@ -16,12 +16,15 @@ from ..toys.shapes import ShapesWorld
 from .probes import (ShapesTargets, shapes_targets, patch_labels, train_segmentation_probe,
                                        train_classification_probe, hook_activations, probe_scores)
 from .steering import train_toy_sae, unit_max, steer_features, steer_neurons, steer_direction
+from ..sae.coders import CoderConfig
+from ..sae.train import TrainConfig, TensorSource, train_sae
+from ..sae.store import model_name
 
 # %% auto #0
 __all__ = ['METHODS', 'FAMILIES', 'KEYS', 'DIRECTIONS', 'resume', 'SteeringSetup', 'concept_f1', 'concept_directions',
            'build_setup', 'CleanRun', 'readouts', 'clean_run', 'feature_delta', 'neuron_delta', 'suppression_trial',
-           'SpecificityTable', 'specificity_table', 'scale_sweep', 'matched_norm_sweep', 'unit_effects',
-           'steerable_share']
+           'SpecificityTable', 'specificity_table', 'scale_sweep', 'matched_norm_sweep', 'train_object_balanced_sae',
+           'unit_effects', 'steerable_share']
 
 # %% ../../nbs/37_analysis.specificity.ipynb #2c2032cc
 METHODS = ("ground truth", "automatic", "random feature", "random direction")  # how a concept's feature is picked
@@ -71,13 +74,19 @@ def concept_directions(resid: Tensor,   # [patches, d_model] the SAE's input on 
     return F.normalize(means - resid[labels > 0].mean(0), dim=-1)
 
 def build_setup(model, architecture: str = "topk", layer: int | None = None, n_train: int = 300, n_stats: int = 200,
-                seed: int = 0, cache=True) -> SteeringSetup:
+                seed: int = 0, cache=True,
+                coder=None,   # an SAE on blocks.{layer}.hook_resid_post to study instead of training one (`architecture` is then its own)
+               ) -> SteeringSetup:
     "Train (or load from the cache) an SAE on `blocks.{layer}.hook_resid_post` (default: the next-to-last block), probes on the last block, and statistics."
     cfg = model.cfg
     layer = cfg.n_layers - 2 if layer is None else layer
     if not 0 <= layer < cfg.n_layers - 1: raise ValueError(f"layer {layer} leaves no block after it for the edit to pass through; use 0..{cfg.n_layers - 2}")
     hook = f"blocks.{layer}.hook_resid_post"
-    coder = train_toy_sae(model, hook, architecture, seed=seed, cache=cache)
+    if coder is None: coder = train_toy_sae(model, hook, architecture, seed=seed, cache=cache)
+    elif coder.cfg.hook != hook or coder.cfg.d_in != cfg.d_model:
+        raise ValueError(f"the coder reads {coder.cfg.hook!r} (width {coder.cfg.d_in}) but this setup edits {hook!r} (width {cfg.d_model}); "
+                         f"pass layer={coder.cfg.hook.split('.')[1] if coder.cfg.hook.startswith('blocks.') else '...'} or a coder trained on {hook!r}")
+    else: architecture = coder.cfg.architecture
     train = shapes_targets(ShapesWorld("train", n=n_train, seed=seed + 1))
     probe_hook = f"blocks.{cfg.n_layers - 1}.hook_resid_post"
     acts = hook_activations(model, train.images, probe_hook)
@@ -293,6 +302,23 @@ def matched_norm_sweep(setup: SteeringSetup, targets: ShapesTargets, family: str
             t, o = _change_rates(s, clean, target)
             out[d]["target_change"].append(t.double().mean().item()); out[d]["other_change"].append(o.double().mean().item())
     return dict(ratios=list(ratios), **out)
+
+# %% ../../nbs/37_analysis.specificity.ipynb #b4c6d8e0
+def train_object_balanced_sae(model, hook: str, architecture: str = "topk", d_sae: int = 256, k: int = 8, l1_coefficient: float = 3.0,
+                              n_images: int = 1000, epochs: int = 30, seed: int = 0):
+    "An SAE on `hook` trained on every object patch of `n_images` ShapesWorld images and as many background patches (not cached; seconds)."
+    cfg = model.cfg
+    kw = dict(k=k) if architecture in ("topk", "batchtopk", "matryoshka") else dict(l1_coefficient=l1_coefficient)
+    coder_cfg = CoderConfig(d_in=cfg.d_model, d_sae=d_sae, hook=hook, architecture=architecture, model_name=model_name(model), **kw)
+    sample = shapes_targets(ShapesWorld("train", n=n_images, seed=seed, image_size=cfg.image_size[0]))
+    with torch.no_grad(): _, cache = model.run_with_cache(sample.images, names_filter=hook)
+    x = cache[hook][:, cfg.n_prefix:].reshape(-1, cfg.d_model).float()
+    labels = patch_labels(sample.masks["colour"], cfg.grid_size, len(sample.classes["colour"]) + 1).reshape(-1)
+    objects, background = (labels > 0).nonzero().flatten(), (labels == 0).nonzero().flatten()
+    background = background[torch.randperm(len(background), generator=torch.Generator().manual_seed(seed))[:len(objects)]]
+    with torch.enable_grad():
+        return train_sae(TensorSource({hook: x[torch.cat([objects, background])]}), coder_cfg,
+                         TrainConfig(batch_size=512, epochs=epochs, lr=2e-3, seed=seed, progress=False)).coders[0].eval()
 
 # %% ../../nbs/37_analysis.specificity.ipynb #6a633589
 @torch.no_grad()
