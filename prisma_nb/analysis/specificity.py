@@ -16,11 +16,15 @@ from ..toys.shapes import ShapesWorld
 from .probes import (ShapesTargets, shapes_targets, patch_labels, train_segmentation_probe,
                                        train_classification_probe, hook_activations, probe_scores)
 from .steering import train_toy_sae, unit_max, steer_features, steer_neurons, steer_direction
+from ..sae.coders import CoderConfig
+from ..sae.train import TrainConfig, TensorSource, train_sae
+from ..sae.store import model_name
 
 # %% auto #0
-__all__ = ['METHODS', 'FAMILIES', 'KEYS', 'resume', 'SteeringSetup', 'concept_f1', 'build_setup', 'CleanRun', 'readouts',
-           'clean_run', 'feature_delta', 'neuron_delta', 'suppression_trial', 'SpecificityTable', 'specificity_table',
-           'scale_sweep', 'unit_effects', 'steerable_share']
+__all__ = ['METHODS', 'FAMILIES', 'KEYS', 'DIRECTIONS', 'resume', 'SteeringSetup', 'concept_f1', 'concept_directions',
+           'build_setup', 'CleanRun', 'readouts', 'clean_run', 'feature_delta', 'neuron_delta', 'suppression_trial',
+           'SpecificityTable', 'specificity_table', 'scale_sweep', 'matched_norm_sweep', 'train_object_balanced_sae',
+           'unit_effects', 'steerable_share']
 
 # %% ../../nbs/37_analysis.specificity.ipynb #2c2032cc
 METHODS = ("ground truth", "automatic", "random feature", "random direction")  # how a concept's feature is picked
@@ -45,6 +49,7 @@ class SteeringSetup:
     f1: dict                    # family -> [concepts, d_sae] F1 of "feature fires" against "patch shows the concept"
     live: Tensor                # features that fire on the sample
     name: str = ""
+    concept_dirs: dict = field(default_factory=dict)  # family -> [concepts, d_model] unit direction from all objects' mean to the concept's mean
 
     @property
     def hook(self) -> str: return f"blocks.{self.layer}.hook_resid_post"
@@ -60,14 +65,28 @@ def concept_f1(acts: Tensor,     # [patches, d_sae] feature activations on patch
     tp = truth.T @ fires
     return 2 * tp / (truth.sum(0)[:, None] + fires.sum(0)[None] ).clamp(min=1)
 
+def concept_directions(resid: Tensor,   # [patches, d_model] the SAE's input on patch tokens
+                       labels: Tensor,  # [patches] concept index per patch, 0 = background
+                       n_concepts: int) -> Tensor:
+    "Unit vectors `[concepts, d_model]` from the mean of all object patches to the mean of each concept's patches (NaN for a concept with no patch)."
+    truth = F.one_hot(labels, n_concepts + 1)[:, 1:].to(resid.dtype)
+    means = truth.T @ resid / truth.sum(0)[:, None]        # 0 / 0 = NaN where the sample shows no patch of a concept
+    return F.normalize(means - resid[labels > 0].mean(0), dim=-1)
+
 def build_setup(model, architecture: str = "topk", layer: int | None = None, n_train: int = 300, n_stats: int = 200,
-                seed: int = 0, cache=True) -> SteeringSetup:
+                seed: int = 0, cache=True,
+                coder=None,   # an SAE on blocks.{layer}.hook_resid_post to study instead of training one (`architecture` is then its own)
+               ) -> SteeringSetup:
     "Train (or load from the cache) an SAE on `blocks.{layer}.hook_resid_post` (default: the next-to-last block), probes on the last block, and statistics."
     cfg = model.cfg
     layer = cfg.n_layers - 2 if layer is None else layer
     if not 0 <= layer < cfg.n_layers - 1: raise ValueError(f"layer {layer} leaves no block after it for the edit to pass through; use 0..{cfg.n_layers - 2}")
     hook = f"blocks.{layer}.hook_resid_post"
-    coder = train_toy_sae(model, hook, architecture, seed=seed, cache=cache)
+    if coder is None: coder = train_toy_sae(model, hook, architecture, seed=seed, cache=cache)
+    elif coder.cfg.hook != hook or coder.cfg.d_in != cfg.d_model:
+        raise ValueError(f"the coder reads {coder.cfg.hook!r} (width {coder.cfg.d_in}) but this setup edits {hook!r} (width {cfg.d_model}); "
+                         f"pass layer={coder.cfg.hook.split('.')[1] if coder.cfg.hook.startswith('blocks.') else '...'} or a coder trained on {hook!r}")
+    else: architecture = coder.cfg.architecture
     train = shapes_targets(ShapesWorld("train", n=n_train, seed=seed + 1))
     probe_hook = f"blocks.{cfg.n_layers - 1}.hook_resid_post"
     acts = hook_activations(model, train.images, probe_hook)
@@ -78,12 +97,13 @@ def build_setup(model, architecture: str = "topk", layer: int | None = None, n_t
         _, cache_ = model.run_with_cache(stats.images, names_filter=[hook, f"blocks.{layer}.mlp.hook_post"])
         f = coder.encode(cache_[hook])
     neuron_max = cache_[f"blocks.{layer}.mlp.hook_post"].amax((0, 1))
-    patches = f[:, cfg.n_prefix:].reshape(-1, f.shape[-1])
-    f1 = {fam: concept_f1(patches, patch_labels(stats.masks[fam], cfg.grid_size, len(stats.classes[fam]) + 1).reshape(-1),
-                          len(stats.classes[fam])) for fam in FAMILIES}
+    patches, resid = f[:, cfg.n_prefix:].reshape(-1, f.shape[-1]), cache_[hook][:, cfg.n_prefix:].reshape(-1, cfg.d_model)
+    labels = {fam: patch_labels(stats.masks[fam], cfg.grid_size, len(stats.classes[fam]) + 1).reshape(-1) for fam in FAMILIES}
+    f1 = {fam: concept_f1(patches, labels[fam], len(stats.classes[fam])) for fam in FAMILIES}
     fmax = f.amax((0, 1))
     return SteeringSetup(model, coder, layer, seg, cls, fmax, neuron_max, f1, (fmax > 0).nonzero().flatten(),
-                         name=f"{(getattr(model, 'info', None) or {}).get('name', 'model')} · {architecture}")
+                         name=f"{(getattr(model, 'info', None) or {}).get('name', 'model')} · {architecture}",
+                         concept_dirs={fam: concept_directions(resid, labels[fam], len(stats.classes[fam])) for fam in FAMILIES})
 
 # %% ../../nbs/37_analysis.specificity.ipynb #44d0ad72
 @dataclass
@@ -151,23 +171,34 @@ def _partners(concepts: Tensor) -> Tensor:
         out.append(j)
     return torch.tensor(out)
 
+def _concept_patches(setup: SteeringSetup, run: CleanRun, family: str):
+    "The images whose concept covers a patch: their indices, concepts, target patches, token mask, and the ground-truth and automatic picks."
+    if family not in FAMILIES: raise ValueError(f"family {family!r} is not one of {FAMILIES}")
+    concepts = run.targets.labels[family]                                        # [B]
+    target = run.labels[family] == (concepts + 1)[:, None, None]                 # [B, rows, cols]
+    rows = (target.flatten(1).sum(1) > 0).nonzero().flatten()                     # images where the concept covers a patch
+    concepts, target, mask = concepts[rows], target[rows], _tokens(setup.model.cfg, target[rows]).float()
+    gt = setup.f1[family][concepts].argmax(1)                                    # best F1 over the sample, per concept
+    f = run.features[rows]
+    auto = ((f * mask[..., None]).sum(1) / mask.sum(1)[:, None]).argmax(1)       # highest mean activation on this image's patches
+    return rows, concepts, target, mask, gt, auto
+
+def _change_rates(seg: Tensor, clean: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    "Per image, the share of target patches and of all other patches whose predicted class differs from the clean run."
+    changed = seg != clean
+    return ((changed & target).flatten(1).sum(1) / target.flatten(1).sum(1),
+            (changed & ~target).flatten(1).sum(1) / (~target).flatten(1).sum(1))
+
 @torch.no_grad()
 def suppression_trial(setup: SteeringSetup, run: CleanRun, family: str, method: str,
                       scale: float = -2.0,  # the feature is set to scale × its maximum on the concept's patches (saev: -2)
                       seed: int = 0) -> dict:
     "One row of the protocol: per image, suppress the concept it shows on that concept's patches, with features picked by `method`."
-    if family not in FAMILIES: raise ValueError(f"family {family!r} is not one of {FAMILIES}")
     if method not in METHODS: raise ValueError(f"method {method!r} is not one of {METHODS}")
     cfg, gen = setup.model.cfg, torch.Generator().manual_seed(seed)
-    concepts = run.targets.labels[family]                                        # [B]
-    target = run.labels[family] == (concepts + 1)[:, None, None]                 # [B, rows, cols]
-    rows = (target.flatten(1).sum(1) > 0).nonzero().flatten()                     # images where the concept covers a patch
-    concepts, target, mask = concepts[rows], target[rows], _tokens(cfg, target[rows]).float()
-    gt = setup.f1[family][concepts].argmax(1)
+    rows, concepts, target, mask, gt, auto = _concept_patches(setup, run, family)
     if method == "ground truth": feats = gt
-    elif method == "automatic":
-        f = run.features[rows]
-        feats = ((f * mask[..., None]).sum(1) / mask.sum(1)[:, None]).argmax(1)
+    elif method == "automatic": feats = auto
     else: feats = setup.live[torch.randint(len(setup.live), (len(rows),), generator=gen)]
     base = feats if method != "random direction" else gt
     values = scale * setup.feature_max[base]
@@ -181,15 +212,15 @@ def suppression_trial(setup: SteeringSetup, run: CleanRun, family: str, method: 
         other_delta = (per_token[:, None, None] * other_mask[..., None]) * dirs[:, None, :]
     else: other_delta = feature_delta(setup, run, rows[partner], base, values, other_mask)
     seg, probs = readouts(setup, run.resid[rows] + delta)
-    changed = seg[family] != run.seg[family][rows]
-    target_rate = (changed & target).flatten(1).sum(1) / target.flatten(1).sum(1)
-    other_rate = (changed & ~target).flatten(1).sum(1) / (~target).flatten(1).sum(1)
+    target_rate, other_rate = _change_rates(seg[family], run.seg[family][rows], target)
+    push = (delta.norm(dim=-1) / run.resid[rows].norm(dim=-1) * mask).sum(1) / mask.sum(1)   # edit length / token length, target patches
     p0 = run.probs[family][rows].gather(1, concepts[:, None])[:, 0]
     p1 = probs[family].gather(1, concepts[:, None])[:, 0]
     _, probs_other = readouts(setup, run.resid[rows[partner]] + other_delta)
     q0 = run.probs[family][rows[partner]].gather(1, concepts[partner][:, None])[:, 0]
     q1 = probs_other[family].gather(1, concepts[partner][:, None])[:, 0]
-    return dict(target_change=target_rate, other_change=other_rate, target_drop=p0 - p1, other_drop=q0 - q1, features=feats)
+    return dict(target_change=target_rate, other_change=other_rate, target_drop=p0 - p1, other_drop=q0 - q1, features=feats,
+                push=push)
 
 # %% ../../nbs/37_analysis.specificity.ipynb #cd02ef46
 @dataclass
@@ -231,14 +262,63 @@ def specificity_table(setups: Sequence[SteeringSetup], targets: ShapesTargets, s
 # %% ../../nbs/37_analysis.specificity.ipynb #79fd060c
 def scale_sweep(setup: SteeringSetup, targets: ShapesTargets, family: str = "colour", scales=(-3, -2, -1, -0.5, 0),
                 methods=("ground truth", "random direction"), seed: int = 0) -> dict:
-    "Mean target and other change rates at each suppression scale: `{method: {'target_change': [...], 'other_change': [...]}}`."
+    "Mean change rates (and the edit's length over the token's, `push`) at each scale: `{method: {'target_change': [...], 'other_change': [...], ...}}`."
     run = clean_run(setup, targets)
-    out = {m: {k: [] for k in KEYS} for m in methods}
+    out = {m: {k: [] for k in KEYS + ("push",)} for m in methods}
     for s in scales:
         for m in methods:
             trial = suppression_trial(setup, run, family, m, float(s), seed)
-            for k in KEYS: out[m][k].append(trial[k].double().mean().item())
+            for k in KEYS + ("push",): out[m][k].append(trial[k].double().mean().item())
     return dict(scales=list(scales), **out)
+
+# %% ../../nbs/37_analysis.specificity.ipynb #a1c3e5f7
+DIRECTIONS = ("ground truth", "automatic", "random direction", "concept direction")   # what `matched_norm_sweep` pushes along
+
+@torch.no_grad()
+def matched_norm_sweep(setup: SteeringSetup, targets: ShapesTargets, family: str = "colour",
+                       ratios=(0.05, 0.1, 0.2, 0.4, 0.8, 1.6),  # the push's length as a multiple of each token's own length
+                       directions=DIRECTIONS, seed: int = 0) -> dict:
+    "Direction without size: on each image's concept patches, add `ratio` × the token's length along a unit direction; mean change rates per direction."
+    bad = [d for d in directions if d not in DIRECTIONS]
+    if bad or not directions: raise ValueError(f"directions {list(bad or directions)} are not among {DIRECTIONS}; pass one or more of them")
+    run = clean_run(setup, targets)
+    rows, concepts, target, mask, gt, auto = _concept_patches(setup, run, family)
+    W = F.normalize(setup.coder.W_dec.float(), dim=-1)
+    gen = torch.Generator().manual_seed(seed)
+    unit = {"ground truth": -W[gt], "automatic": -W[auto],          # a suppression pushes against the decoder direction
+            "random direction": F.normalize(torch.randn(len(rows), setup.model.cfg.d_model, generator=gen), dim=-1)}
+    if "concept direction" in directions:
+        if family not in setup.concept_dirs: raise ValueError(f"this setup has no concept directions for {family!r}; build it with build_setup")
+        unit["concept direction"] = -setup.concept_dirs[family][concepts]  # away from the concept, towards the average object
+        if unit["concept direction"].isnan().any():
+            raise ValueError(f"a {family} concept had no patch in build_setup's sample, so it has no concept direction; build the setup with a larger n_stats")
+    resid, clean = run.resid[rows], run.seg[family][rows]
+    length = resid.norm(dim=-1, keepdim=True) * mask[..., None]               # [n, tokens, 1]: each target token's own length
+    pushes = torch.stack([unit[d] for d in directions])[:, :, None, :]        # [directions, n, 1, d_model]
+    out = {d: {"target_change": [], "other_change": []} for d in directions}
+    for r in ratios:                                                          # every direction in one batch
+        seg, _ = readouts(setup, (resid[None] + r * length[None] * pushes).flatten(0, 1))
+        for d, s in zip(directions, seg[family].unflatten(0, (len(directions), len(rows)))):
+            t, o = _change_rates(s, clean, target)
+            out[d]["target_change"].append(t.double().mean().item()); out[d]["other_change"].append(o.double().mean().item())
+    return dict(ratios=list(ratios), **out)
+
+# %% ../../nbs/37_analysis.specificity.ipynb #b4c6d8e0
+def train_object_balanced_sae(model, hook: str, architecture: str = "topk", d_sae: int = 256, k: int = 8, l1_coefficient: float = 3.0,
+                              n_images: int = 1000, epochs: int = 30, seed: int = 0):
+    "An SAE on `hook` trained on every object patch of `n_images` ShapesWorld images and as many background patches (not cached; seconds)."
+    cfg = model.cfg
+    kw = dict(k=k) if architecture in ("topk", "batchtopk", "matryoshka") else dict(l1_coefficient=l1_coefficient)
+    coder_cfg = CoderConfig(d_in=cfg.d_model, d_sae=d_sae, hook=hook, architecture=architecture, model_name=model_name(model), **kw)
+    sample = shapes_targets(ShapesWorld("train", n=n_images, seed=seed, image_size=cfg.image_size[0]))
+    with torch.no_grad(): _, cache = model.run_with_cache(sample.images, names_filter=hook)
+    x = cache[hook][:, cfg.n_prefix:].reshape(-1, cfg.d_model).float()
+    labels = patch_labels(sample.masks["colour"], cfg.grid_size, len(sample.classes["colour"]) + 1).reshape(-1)
+    objects, background = (labels > 0).nonzero().flatten(), (labels == 0).nonzero().flatten()
+    background = background[torch.randperm(len(background), generator=torch.Generator().manual_seed(seed))[:len(objects)]]
+    with torch.enable_grad():
+        return train_sae(TensorSource({hook: x[torch.cat([objects, background])]}), coder_cfg,
+                         TrainConfig(batch_size=512, epochs=epochs, lr=2e-3, seed=seed, progress=False)).coders[0].eval()
 
 # %% ../../nbs/37_analysis.specificity.ipynb #6a633589
 @torch.no_grad()
