@@ -51,3 +51,15 @@ def test_every_exercise_has_a_chapter():
     load_chapters()
     defined = set().union(*(exercise_functions(p) for p in CHAPTERS))
     assert set(EXERCISES) == defined, f"checks without a chapter exercise: {set(EXERCISES) - defined}"
+
+def test_relative_links_resolve_in_solutions_and_student_notebooks():
+    "A link from a student notebook (one folder down) reaches the same page as the solution's link does, or the student sibling chapter."
+    broken = []
+    for p in sorted((NBS / "course").rglob("*.ipynb")):
+        for cell in json.loads(p.read_text())["cells"]:
+            if cell["cell_type"] != "markdown": continue
+            for target in re.findall(r"\]\(([^)\s]+)\)", "".join(cell["source"])):
+                target = target.partition("#")[0]
+                if target and "://" not in target and not target.startswith(("/", "mailto:")) and not (p.parent / target).exists():
+                    broken.append(f"{p.relative_to(NBS)} -> {target}")
+    assert not broken, broken

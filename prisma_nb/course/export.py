@@ -6,13 +6,13 @@ Docs: https://prisma-nb.github.io/prisma_nb/course.export.html.md"""
 
 # %% ../../nbs/51_course.export.ipynb #0c68a9d9
 from __future__ import annotations
-import copy, json, re
+import copy, json, posixpath, re
 from pathlib import Path
 from ..files import atomic_write_text
 from ..notebook import colab_badge
 
 # %% auto #0
-__all__ = ['BEGIN', 'END', 'HINT', 'stub_solutions', 'student_notebook', 'notebook_text', 'export_course']
+__all__ = ['BEGIN', 'END', 'HINT', 'stub_solutions', 'relink', 'student_notebook', 'notebook_text', 'export_course']
 
 # %% ../../nbs/51_course.export.ipynb #4cdc2a56
 BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"
@@ -41,10 +41,28 @@ _FOLD = re.compile(r"^#\|\s*code-(fold|summary)\b.*$\n?", re.M)
 def _source(cell) -> str: return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 def _lines(text: str) -> list[str]: return text.splitlines(keepends=True)
 
-def student_notebook(nb: dict,        # a solution notebook, as parsed JSON
-                     path: str,       # the student notebook's path relative to `nbs/`, for its Colab badge
+_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+
+def relink(text: str, source: str, path: str) -> str:
+    """Markdown links and images of a notebook at `source` (a path relative to `nbs/`) rewritten for the same text at
+    `path`: a link to a sibling notebook of the solution goes to the sibling with that name beside `path` (the student
+    version of another chapter), every other relative link is re-rooted; web addresses and anchors stay as they are."""
+    here, there = posixpath.dirname(source), posixpath.dirname(path)
+    def fix(m):
+        target, _, anchor = m.group(2).partition("#")
+        if not target or "://" in target or target.startswith(("/", "mailto:")): return m.group(0)
+        full = posixpath.normpath(posixpath.join(here, target))
+        if posixpath.dirname(full) == here and full.endswith(".ipynb"): new = posixpath.basename(full)
+        else: new = posixpath.relpath(full, there or ".")
+        return f"{m.group(1)}{new}{'#' + anchor if anchor else ''}{m.group(3)}"
+    return _LINK.sub(fix, text)
+
+def student_notebook(nb: dict,                 # a solution notebook, as parsed JSON
+                     path: str,                # the student notebook's path relative to `nbs/`, for its Colab badge and links
+                     source: str | None = None, # the solution's path relative to `nbs/` (default: one folder above `path`)
                      ) -> dict:
-    "The student version of a solution notebook."
+    "The student version of a solution notebook: solutions stubbed, outputs dropped, badge and relative links pointing from where it lives."
+    source = source or posixpath.join(posixpath.dirname(posixpath.dirname(path)), posixpath.basename(path))
     nb = copy.deepcopy(nb)
     for i, cell in enumerate(nb["cells"]):
         text = _source(cell)
@@ -53,6 +71,7 @@ def student_notebook(nb: dict,        # a solution notebook, as parsed JSON
             cell["outputs"], cell["execution_count"] = [], None
         elif "(https://colab.research.google.com/" in text and "Open in Colab" in text:
             text = colab_badge(path)
+        else: text = relink(text, source, path)
         cell["source"] = _lines(text)
     return nb
 
@@ -78,6 +97,6 @@ def export_course(src: str | Path = "nbs/course",      # the folder of solution 
         try: nb = json.loads(p.read_text())
         except json.JSONDecodeError as e: raise ValueError(f"{p} is not a notebook (invalid JSON: {e})") from e
         out = dst / p.name
-        rel = out.resolve().relative_to(root.resolve()).as_posix()
-        written.append(atomic_write_text(out, notebook_text(student_notebook(nb, rel))))
+        rel, source = (q.resolve().relative_to(root.resolve()).as_posix() for q in (out, p))
+        written.append(atomic_write_text(out, notebook_text(student_notebook(nb, rel, source))))
     return written
