@@ -46,7 +46,7 @@ from .viz.explorer import feature_explorer, guess_game
 from .analysis.probes import (Probe, load_probe, shapes_targets, train_segmentation_probe, train_classification_probe,
                                        probe_scores, miou)
 from .analysis.steering import Steering, steer_features, steer_direction, steer_neurons, token_mask, patch_mask, unit_max
-from .analysis.specificity import specificity_table, scale_sweep, steerable_share
+from .analysis.specificity import specificity_table, scale_sweep, steerable_share, matched_norm_sweep
 from .analysis.features import (feature_density, label_entropy, low_density_cluster, neuron_alignment,
                                          direct_logit_effects, total_logit_effects, identification_accuracy)
 from .analysis.concepts import shapes_concepts, recovery_scores
@@ -75,4 +75,4 @@ __all__ = [
     "AblationReference", "ablation_hook", "ablate_heads", "ablate_neurons", "ablate_positions", "ablate_features",
     "direct_logit_attribution", "LogitAttribution", "plot_components", "plot_heads", "plot_head_sources",
     "logit_lens", "LogitLens", "class_emoji", "emoji_lens_figure", "Report", "tour",
-    "View", "attention_heads", "patching_view", "emoji_lens", "dla_view", "circuitsvis_attention", "token_labels", "steering_view", "feature_explorer", "guess_game", "Probe", "load_probe", "shapes_targets", "train_segmentation_probe", "train_classification_probe", "probe_scores", "miou", "Steering", "steer_features", "steer_direction", "steer_neurons", "token_mask", "patch_mask", "unit_max", "specificity_table", "scale_sweep", "steerable_share", "feature_density", "label_entropy", "low_density_cluster", "neuron_alignment", "direct_logit_effects", "total_logit_effects", "identification_accuracy", "shapes_concepts", "recovery_scores", "stream_exemplars", "exemplar_maps", "list_saes", "load_sae", "ConfigError", "NonFiniteError", "check_exercise"]
+    "View", "attention_heads", "patching_view", "emoji_lens", "dla_view", "circuitsvis_attention", "token_labels", "steering_view", "feature_explorer", "guess_game", "Probe", "load_probe", "shapes_targets", "train_segmentation_probe", "train_classification_probe", "probe_scores", "miou", "Steering", "steer_features", "steer_direction", "steer_neurons", "token_mask", "patch_mask", "unit_max", "specificity_table", "scale_sweep", "steerable_share", "matched_norm_sweep", "feature_density", "label_entropy", "low_density_cluster", "neuron_alignment", "direct_logit_effects", "total_logit_effects", "identification_accuracy", "shapes_concepts", "recovery_scores", "stream_exemplars", "exemplar_maps", "list_saes", "load_sae", "ConfigError", "NonFiniteError", "check_exercise"]
