@@ -99,12 +99,13 @@ def main():
     print(f"{args.features} features, TopK k={args.topk}, {args.n} images x {pool.shape[1]} tokens, {args.k} exemplars per feature, "
           f"batch {args.batch}; torch threads {torch.get_num_threads()}, load average {os.getloadavg()}")
     ways = {"streaming": streaming, "plain": plain} if args.no_stats else {"streaming": streaming, "plain": plain, "streaming + stats": streaming_stats}
-    times, results, memory = {w: [] for w in ways}, {}, {}
+    times, cpu, results, memory = {w: [] for w in ways}, {w: [] for w in ways}, {}, {}
     for r in range(args.rounds):
         for w in (ways if r % 2 == 0 else list(ways)[::-1]):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             results[w], held, transient = ways[w](coder, pool, args.n, args.batch, args.k, args.noise)
             times[w].append(time.perf_counter() - start - getattr(ways[w], "untimed", 0.0))
+            cpu[w].append(time.process_time() - cpu_start - getattr(ways[w], "untimed", 0.0))   # this process's CPU time: fairer on a shared machine
             memory[w] = (held, transient)
     (sv, si), (pv, pi) = results["streaming"], results["plain"]
     equal = torch.equal(si, pi) and torch.equal(sv, pv) and all(torch.equal(a, b) for a, b in zip(results.get("streaming + stats", results["streaming"]), results["streaming"]))
@@ -116,8 +117,10 @@ def main():
         med = statistics.median(times[w])
         rate[w] = args.features * args.n / med
         print(f"{w:>17}: {med:7.2f} s median (range {min(times[w]):.2f}-{max(times[w]):.2f}), "
-              f"{rate[w] / 1e6:8.2f} M features x images / s; held {memory[w][0] / 2**20:8.2f} MiB, one batch {memory[w][1] / 2**20:6.2f} MiB")
+              f"{rate[w] / 1e6:8.2f} M features x images / s; CPU {statistics.median(cpu[w]):7.2f} s "
+              f"({args.features * args.n / statistics.median(cpu[w]) / 1e6:.2f} M / CPU s); held {memory[w][0] / 2**20:8.2f} MiB, one batch {memory[w][1] / 2**20:6.2f} MiB")
     speed = statistics.median(p / s for s, p in zip(times["streaming"], times["plain"]))
+    print(f"CPU-time ratio (plain / streaming): {statistics.median(p / s for s, p in zip(cpu['streaming'], cpu['plain'])):.2f}")
     speed_stats = None if args.no_stats else statistics.median(p / s for s, p in zip(times["streaming + stats"], times["plain"]))
     mem = memory["plain"][0] / memory["streaming"][0]
     print(f"load average after: {os.getloadavg()}")
