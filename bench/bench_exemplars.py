@@ -9,9 +9,11 @@ same coder, so the times include the encoder (the shared cost) and the ratio is 
 (same images and same scores in every slot).
 
 The activations: a pool of real residual streams of `--pool` ShapesWorld images, cycled, each image's block offset by
-small Gaussian noise from a generator seeded by the image index (so images differ and no two scores tie, and both ways
-see bit-identical inputs). Rendering and running the model on 50,000 images would time ShapesWorld and the model, not
-the search.
+small Gaussian noise from a generator seeded by the batch's first image (so images differ and both ways see
+bit-identical inputs). Rendering and running the model on 50,000 images would time ShapesWorld and the model, not
+the search. Cycling makes near-copies (100 of each pool image at 50,000), so a few features' top scores tie exactly in
+float32 (none at 5,000, four features at 50,000); both ways order equal scores the same way, the earlier image first
+(`top_rows`), and the bench prints how many features had a tie that decided a slot.
 
 Rounds alternate the order of the two ways; the figures are medians over rounds with their range. Memory: the bytes
 each way holds across the pass (the state that grows with the data) and the transient bytes of one batch.
@@ -24,7 +26,7 @@ import torch
 from prisma_nb.zoo.registry import load_hooked_model
 from prisma_nb.toys.shapes import ShapesWorld
 from prisma_nb.sae.coders import CoderConfig, SparseCoder
-from prisma_nb.sae.exemplars import ExemplarSearch
+from prisma_nb.sae.exemplars import ExemplarSearch, top_rows
 
 HOOK = "blocks.1.hook_resid_post"
 
@@ -51,6 +53,13 @@ def streaming(coder, pool, n, batch, k, noise, stats=False):
 
 def streaming_stats(*args): return streaming(*args, stats=True)
 
+def tied_features(scores: torch.Tensor, k: int) -> int:
+    "Features where two of the top k scores are equal, or an image left out ties the k-th: where topk's own order would decide."
+    v = scores.topk(k, dim=0).values
+    inside = ((v[1:] == v[:-1]) & (v[1:] > 0)).any(0)
+    boundary = (v[-1] > 0) & ((scores == v[-1]).sum(0) > (v == v[-1]).sum(0))
+    return int((inside | boundary).sum())
+
 @torch.no_grad()
 def plain(coder, pool, n, batch, k, noise):
     scores = torch.empty(n, coder.cfg.d_sae)             # the full activation matrix: every image's score for every feature
@@ -60,7 +69,10 @@ def plain(coder, pool, n, batch, k, noise):
         transient = max(transient, acts.nelement() * acts.element_size())
         scores[start:start + len(acts)] = acts.amax(1)
     held = scores.nelement() * scores.element_size()
-    v, i = scores.topk(k, dim=0)                        # [k, d_sae]: the best images of every feature
+    v, i = top_rows(scores, k)                          # [k, d_sae]: the best images of every feature (topk, ties to the earlier image)
+    t0 = time.perf_counter()
+    plain.ties = tied_features(scores, k)                # a count for the report, not part of the plain way: not timed
+    plain.untimed = time.perf_counter() - t0
     v, i = v.T.contiguous(), i.T.contiguous()
     empty = v <= 0
     return (v.masked_fill(empty, 0), i.masked_fill(empty, -1)), held, transient
@@ -87,24 +99,28 @@ def main():
     print(f"{args.features} features, TopK k={args.topk}, {args.n} images x {pool.shape[1]} tokens, {args.k} exemplars per feature, "
           f"batch {args.batch}; torch threads {torch.get_num_threads()}, load average {os.getloadavg()}")
     ways = {"streaming": streaming, "plain": plain} if args.no_stats else {"streaming": streaming, "plain": plain, "streaming + stats": streaming_stats}
-    times, results, memory = {w: [] for w in ways}, {}, {}
+    times, cpu, results, memory = {w: [] for w in ways}, {w: [] for w in ways}, {}, {}
     for r in range(args.rounds):
         for w in (ways if r % 2 == 0 else list(ways)[::-1]):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             results[w], held, transient = ways[w](coder, pool, args.n, args.batch, args.k, args.noise)
-            times[w].append(time.perf_counter() - start)
+            times[w].append(time.perf_counter() - start - getattr(ways[w], "untimed", 0.0))
+            cpu[w].append(time.process_time() - cpu_start - getattr(ways[w], "untimed", 0.0))   # this process's CPU time: fairer on a shared machine
             memory[w] = (held, transient)
     (sv, si), (pv, pi) = results["streaming"], results["plain"]
     equal = torch.equal(si, pi) and torch.equal(sv, pv) and all(torch.equal(a, b) for a, b in zip(results.get("streaming + stats", results["streaming"]), results["streaming"]))
     filled = (si >= 0).float().mean().item()
-    print(f"results equal: {equal} (images and scores of all {si.numel()} slots; {100 * filled:.1f} % of slots filled)")
+    print(f"results equal: {equal} (images and scores of all {si.numel()} slots; {100 * filled:.1f} % of slots filled; "
+          f"{plain.ties} features with exactly equal scores deciding a slot)")
     rate = {}
     for w in ways:
         med = statistics.median(times[w])
         rate[w] = args.features * args.n / med
         print(f"{w:>17}: {med:7.2f} s median (range {min(times[w]):.2f}-{max(times[w]):.2f}), "
-              f"{rate[w] / 1e6:8.2f} M features x images / s; held {memory[w][0] / 2**20:8.2f} MiB, one batch {memory[w][1] / 2**20:6.2f} MiB")
+              f"{rate[w] / 1e6:8.2f} M features x images / s; CPU {statistics.median(cpu[w]):7.2f} s "
+              f"({args.features * args.n / statistics.median(cpu[w]) / 1e6:.2f} M / CPU s); held {memory[w][0] / 2**20:8.2f} MiB, one batch {memory[w][1] / 2**20:6.2f} MiB")
     speed = statistics.median(p / s for s, p in zip(times["streaming"], times["plain"]))
+    print(f"CPU-time ratio (plain / streaming): {statistics.median(p / s for s, p in zip(cpu['streaming'], cpu['plain'])):.2f}")
     speed_stats = None if args.no_stats else statistics.median(p / s for s, p in zip(times["streaming + stats"], times["plain"]))
     mem = memory["plain"][0] / memory["streaming"][0]
     print(f"load average after: {os.getloadavg()}")

@@ -6,6 +6,8 @@ import pytest
 import torch
 from prisma_nb.sae.pretrained import (TOY_SAE_RECIPES, HUB_SAES, PRETRAINED_DIR, list_saes, load_sae, toy_sae_eval,
                                       evaluate_toy_sae)
+from prisma_nb.sae.store import token_positions
+from prisma_nb.zoo.registry import load_hooked_model
 
 ROOT = Path(__file__).parents[1]
 METRICS = ("explained_variance", "ce_recovered", "alive", "l0")
@@ -17,6 +19,15 @@ def test_fresh_evaluation_matches_the_recorded_row(name):
     for k in METRICS:
         if recorded[k] is None: assert fresh[k] is None; continue
         assert abs(fresh[k] - recorded[k]) <= 1.0, (name, k, fresh[k], recorded[k])
+
+@pytest.mark.parametrize("name", list(TOY_SAE_RECIPES))
+def test_recorded_row_counts_only_the_tokens_the_coder_was_trained_on(name):
+    "A CLS-only coder's row is over the CLS tokens of the evaluation images, not over every token."
+    recipe, recorded = TOY_SAE_RECIPES[name], toy_sae_eval(name)
+    cfg = load_hooked_model(recipe.model).cfg
+    per_image = len(token_positions(cfg, recipe.tokens))
+    assert (recorded["images"], recorded["tokens"]) == (recipe.n_eval, recipe.n_eval * per_image), (name, recorded["tokens"])
+    if recipe.tokens == "cls": assert recorded["l0_spatial"] is None and recorded["l0_cls"] == recorded["l0"], name
 
 def test_package_data_ships_every_coder_file():
     tomllib = pytest.importorskip("tomllib")   # Python 3.11+

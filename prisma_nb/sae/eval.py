@@ -15,7 +15,7 @@ from torch import Tensor
 from torch.utils.data import Dataset, IterableDataset
 from ..hooks import HookedRootModule
 from .splice import coder_reads, coder_writes
-from .store import check_finite
+from .store import check_finite, token_positions
 
 # %% auto #0
 __all__ = ['coder_name', 'class_logits', 'coder_io', 'SAEEvalTable', 'evaluate_sae', 'Exemplars', 'pick_features',
@@ -108,7 +108,8 @@ class _Tally:
         self.ce = {"clean": 0.0, "spliced": 0.0, "ablated": 0.0}
         self.images = 0
 
-    def add(self, target: Tensor, out: Tensor, acts: Tensor, n_prefix: int | None, cls_token: bool):
+    def add(self, target: Tensor, out: Tensor, acts: Tensor, n_prefix: int | None, cls_token: bool,
+            positions: Sequence[int] | None = None):   # the token position of each `pos` column (default 0, 1, ...)
         "Add a batch: `target`, `out` `[..., d]`, `acts` `[..., d_sae]` with leading dims `[batch, pos]` or `[tokens]`."
         t, o = target.flatten(0, -2).double(), out.flatten(0, -2).double()
         self.tokens += len(t)
@@ -121,8 +122,11 @@ class _Tally:
         count = active.sum(-1).double()
         self._l0("all", count)
         if n_prefix is not None and count.dim() == 2:
-            if cls_token: self._l0("cls", count[:, 0])
-            self._l0("spatial", count[:, n_prefix:])
+            pos = range(count.shape[1]) if positions is None else positions
+            cls = [j for j, q in enumerate(pos) if q == 0 and cls_token]
+            spatial = [j for j, q in enumerate(pos) if q >= n_prefix]
+            if cls: self._l0("cls", count[:, cls])
+            if spatial: self._l0("spatial", count[:, spatial])
 
     def _l0(self, key: str, count: Tensor): self.l0[key][0] += count.sum().item(); self.l0[key][1] += count.numel()
 
@@ -210,6 +214,15 @@ class SAEEvalTable:
 # %% ../../nbs/23_sae.eval.ipynb #74fd1696
 def _zero_hook(act: Tensor, hook) -> Tensor: return torch.zeros_like(act)
 
+def _zero_positions(positions: list[int]):
+    "A hook that zeroes the tokens at `positions` (along dim 1) and leaves the others."
+    return lambda act, hook: act.index_fill(1, torch.as_tensor(positions, device=act.device), 0.0)
+
+def _coder_positions(coder, cfg) -> list[int] | None:
+    "The token positions a coder was trained on (its `cfg.tokens`) in a model with config `cfg`; None for all tokens."
+    tokens = getattr(coder.cfg, "tokens", "all")
+    return None if tokens == "all" else token_positions(cfg, tokens)
+
 def _check_eval(model, coders: list, names):
     if not coders: raise ValueError("evaluate_sae needs at least one coder")
     if names is not None and len(names) != len(coders):
@@ -255,6 +268,8 @@ def evaluate_sae(model: HookedRootModule | None,       # the model the coders re
     cfg = model.cfg if model is not None else None
     n_prefix = cfg.n_prefix if cfg is not None and hasattr(cfg, "n_prefix") else None
     cls_token = bool(getattr(cfg, "cls_token", False))
+    # a coder trained on some tokens only (cfg.tokens) is scored, spliced and ablated on those positions only
+    positions = [None if from_store else _coder_positions(c, cfg) for c in coders]
     seen = 0   # images (or store rows) evaluated so far: where a non-finite batch starts
     try:
         batches = _store_batches(data, coders, n, batch_size) if from_store else _image_batches(data, n, batch_size)
@@ -268,20 +283,22 @@ def evaluate_sae(model: HookedRootModule | None,       # the model the coders re
                 have_ce = labels is not None and getattr(cfg, "head", "none") != "none"
                 if have_ce: clean = class_logits(model, clean_out, class_embeddings, logit_scale)
                 ablated = {}
-            for coder, tally in zip(coders, tallies):
+            for coder, tally, pos in zip(coders, tallies, positions):
                 x, target = coder_io(coder, acts_by_hook)
+                if pos is not None: x, target = x[:, pos], target[:, pos]
                 p = next(coder.parameters())
                 x, target = x.to(p.device, p.dtype), target.to(p.device, p.dtype)
                 check_finite(x, f"the activations at {' + '.join(coder_reads(coder))}", seen, unit="row" if from_store else "image")
                 out, cache = coder.run_with_cache(x, names_filter="hook_sae_acts_post")
                 acts = cache["hook_sae_acts_post"]
                 if coder.cfg.kind == "crosscoder": target, out = target.flatten(-2), out.flatten(-2)
-                tally.add(target, out, acts, None if from_store else n_prefix, cls_token)
+                tally.add(target, out, acts, None if from_store else n_prefix, cls_token, pos)
                 if from_store or not have_ce: continue
                 spliced = class_logits(model, model.run_with_saes(images, saes=[coder]), class_embeddings, logit_scale)
-                key = tuple(coder_writes(coder))
+                key = (tuple(coder_writes(coder)), None if pos is None else tuple(pos))
                 if key not in ablated:
-                    zero_out = model.run_with_hooks(images, fwd_hooks=[(h, _zero_hook) for h in key])
+                    zero = _zero_hook if pos is None else _zero_positions(pos)
+                    zero_out = model.run_with_hooks(images, fwd_hooks=[(h, zero) for h in key[0]])
                     ablated[key] = class_logits(model, zero_out, class_embeddings, logit_scale)
                 tally.add_ce(clean, spliced, ablated[key], labels)
             seen += len(x)

@@ -16,8 +16,8 @@ from .splice import coder_reads
 from .eval import Exemplars, coder_io, _image_batches
 
 # %% auto #0
-__all__ = ['SCORES', 'HIST_EDGES', 'ExemplarTable', 'merge_top', 'ExemplarSearch', 'FeatureExemplars', 'stream_exemplars',
-           'exemplar_maps']
+__all__ = ['SCORES', 'HIST_EDGES', 'ExemplarTable', 'top_rows', 'merge_top', 'ExemplarSearch', 'FeatureExemplars',
+           'stream_exemplars', 'exemplar_maps']
 
 # %% ../../nbs/26_sae.exemplars.ipynb #9e9fd242
 SCORES = ("max", "mean", "cls", "spatial")
@@ -40,12 +40,28 @@ class ExemplarTable:
     def filled(self) -> Tensor: return self.images >= 0
 
 # %% ../../nbs/26_sae.exemplars.ipynb #470b945a
+def top_rows(x: Tensor,   # [n, m] scores: n images (rows) for m features (columns)
+             k: int,      # how many per column
+            ) -> tuple[Tensor, Tensor]:
+    "The `k` largest entries of each column and their rows `[k, m]`, best first, equal scores in row order (the lower row first)."
+    k = min(k, len(x))
+    v, i = x.topk(k, dim=0)
+    # topk's order among equal values is unspecified (it changes with k); fix the columns where a tie decides a slot
+    kth = v[-1]
+    inside = ((v[1:] == v[:-1]) & (v[1:] > 0)).any(0)                           # two taken entries tie
+    boundary = (kth > 0) & ((x == kth).sum(0) > (v == kth).sum(0))          # an entry left out ties the k-th
+    cols = (inside | boundary).nonzero().flatten()
+    if len(cols):
+        sv, si = x[:, cols].sort(dim=0, descending=True, stable=True)
+        v[:, cols], i[:, cols] = sv[:k], si[:k]
+    return v, i
+
 def merge_top(table: ExemplarTable,
               scores: Tensor,      # [batch, d_sae] each image's score for each feature
               positions,           # [batch, d_sae] peak positions, or a function `(rows, features) -> positions` asked only for the pairs that enter
               first_image: int):   # the index of the batch's first image in the data
     "Fold a batch into `table` in place: only the batch's own top-`k` images per feature can enter, and only those above the current `k`-th score do."
-    cv, cb = scores.topk(min(table.k, len(scores)), dim=0)   # [k, d_sae]: the batch's best images of each feature
+    cv, cb = top_rows(scores, table.k)   # [k, d_sae]: the batch's best images of each feature, equal scores earliest first
     enter = cv > table.values[:, -1]
     if not enter.any(): return table
     rows, feats = enter.nonzero(as_tuple=True)
@@ -55,7 +71,8 @@ def merge_top(table: ExemplarTable,
     v = torch.cat([table.values, torch.where(enter, cv, torch.zeros((), dtype=cv.dtype)).T], 1)   # [d_sae, 2k]
     i = torch.cat([table.images, (cb + first_image).T], 1)
     p = torch.cat([table.positions, pos.T], 1)
-    # best first; the table's (earlier) images come first, so an equal score never displaces an earlier image
+    # best first; the table's (earlier) images come first, so an equal score never displaces an earlier image and the
+    # table stays ordered by (score descending, image ascending): the order `top_rows` gives over all the images at once
     order = torch.sort(v, dim=1, descending=True, stable=True).indices[:, :table.k]
     v, i, p = v.gather(1, order), i.gather(1, order), p.gather(1, order)
     empty = v <= 0

@@ -13,6 +13,7 @@ import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
 from ..hooks import HookPoint, HookedRootModule
+from .store import token_positions
 
 # %% auto #0
 __all__ = ['coder_reads', 'coder_writes', 'splice_prefix', 'hooks_suspended']
@@ -45,8 +46,9 @@ def hooks_suspended(module: nn.Module):
 # %% ../../nbs/24_sae.splice.ipynb #efc5d104
 class _Splice:
     "The hook functions of one spliced coder: read its input activations, write its output."
-    def __init__(self, coder, use_error_term: bool):
+    def __init__(self, coder, use_error_term: bool, positions: list[int] | None = None):
         self.coder, self.use_error_term, self.cfg = coder, use_error_term, coder.cfg
+        self.positions = None if positions is None else torch.as_tensor(positions, dtype=torch.long)   # tokens it replaces (None: all)
         p = next(coder.parameters())
         self.dtype, self.device = p.dtype, p.device
         self.pending = None                   # (output, clean output) between a transcoder's hook and its out_hook
@@ -64,6 +66,17 @@ class _Splice:
 
     def from_coder(self, out: Tensor, like: Tensor) -> Tensor: return out.reshape(like.shape).to(like.device, like.dtype)
 
+    def take(self, act: Tensor, hook: str) -> Tensor:
+        "The token positions of `act` `[batch, pos, ...]` the coder reads: all, or those its `cfg.tokens` names."
+        if self.positions is None: return act
+        if act.dim() < 3: raise ValueError(f"{hook} has shape {tuple(act.shape)}, with no token axis, but the coder spliced there "
+                                           f"reads tokens={self.cfg.tokens!r}; splice it at a hook of shape [batch, pos, d]")
+        return act[:, self.positions.to(act.device)]
+
+    def put(self, out: Tensor, act: Tensor) -> Tensor:
+        "`act` with the coder's positions replaced by `out` (the other tokens pass through)."
+        return out if self.positions is None else act.index_copy(1, self.positions.to(act.device), out)
+
     def run(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         "The coder's output on `x` (its hooks on) and, with the error term, its clean output (hooks off, no gradient)."
         out = self.coder(x)
@@ -76,11 +89,12 @@ class _Splice:
         return out if clean is None else out + self.coder.hook_sae_error((target - clean).detach())
 
     def sae_hook(self, act: Tensor, hook: HookPoint) -> Tensor:
-        x = self.to_coder(act, hook.name, self.cfg.d_in)
-        return self.from_coder(self.with_error(*self.run(x), x), act)
+        part = self.take(act, hook.name)
+        x = self.to_coder(part, hook.name, self.cfg.d_in)
+        return self.put(self.from_coder(self.with_error(*self.run(x), x), part), act)
 
     def transcoder_in(self, act: Tensor, hook: HookPoint) -> Tensor:
-        self.pending = self.run(self.to_coder(act, hook.name, self.cfg.d_in))
+        self.pending = self.run(self.to_coder(self.take(act, hook.name), hook.name, self.cfg.d_in))
         return act
 
     def transcoder_out(self, act: Tensor, hook: HookPoint) -> Tensor:
@@ -88,14 +102,16 @@ class _Splice:
             raise RuntimeError(f"the transcoder reading {self.cfg.hook} writes {self.cfg.out_hook}, which ran before it; "
                                "a transcoder's out_hook must come later in the forward pass than its hook")
         (out, clean), self.pending = self.pending, None
-        target = self.to_coder(act, hook.name, out.shape[-1])
-        return self.from_coder(self.with_error(out, clean, target), act)
+        part = self.take(act, hook.name)
+        target = self.to_coder(part, hook.name, out.shape[-1])
+        return self.put(self.from_coder(self.with_error(out, clean, target), part), act)
 
     def crosscoder_hook(self, act: Tensor, hook: HookPoint) -> Tensor:
+        part = self.take(act, hook.name)
         if self.reading:
-            self.read[hook.name] = self.to_coder(act, hook.name, self.cfg.d_in)
+            self.read[hook.name] = self.to_coder(part, hook.name, self.cfg.d_in)
             return act
-        return self.from_coder(self.written[..., self.cfg.hooks.index(hook.name), :], act)
+        return self.put(self.from_coder(self.written[..., self.cfg.hooks.index(hook.name), :], part), act)
 
     def crosscoder_prepass(self, model: nn.Module, args, kwargs):
         "Before each forward pass: a first pass (no gradient) reads every layer, then the coder encodes them together."
@@ -139,12 +155,14 @@ def _check_coders(model: HookedRootModule, saes) -> list:
 def saes(self: HookedRootModule,
          saes: Sequence = (),            # sparse coders (or one), each at its own hook
          use_error_term: bool = False):  # add back what each coder misses: the output is unchanged until you edit a feature
-    "Splice sparse coders into the model: inside the block each replaces the activations it writes with its output."
+    "Splice sparse coders into the model: inside the block each replaces the activations it writes (at the tokens it was trained on) with its output."
     coders = _check_coders(self, saes)
     handles, names, renamed = [], [], []
     try:
         for coder in coders:
-            sp, cfg, prefix = _Splice(coder, use_error_term), coder.cfg, splice_prefix(coder)
+            cfg, prefix = coder.cfg, splice_prefix(coder)
+            tokens = getattr(cfg, "tokens", "all")
+            sp = _Splice(coder, use_error_term, None if tokens == "all" else token_positions(self.cfg, tokens))
             for name, point in coder.hook_dict.items():
                 renamed.append((point, point.name))
                 point.name = f"{prefix}.{name}"

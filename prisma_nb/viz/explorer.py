@@ -56,7 +56,10 @@ def feature_explorer(model, coder, data,                 # the model, the coder 
     log_density = torch.where(density > 0, density.clamp(min=1e-300).log10(), torch.full_like(density, float("nan")))
     mean = found.mean_activation.double()
     log_mean = torch.where(mean > 0, mean.clamp(min=1e-300).log10(), torch.full_like(mean, float("nan")))
-    ent = torch.stack([e.double() for e in entropy.values()]).nan_to_num(nan=float("inf")).amin(0)
+    # the colour: the lowest entropy over the factors that vary in the data (a factor with one value, such as the object
+    # count of one-object images, has entropy 0 for every feature and would paint every point the same)
+    varying = [n for n, e in entropy.items() if bool((e.double().nan_to_num(nan=0.0) > 0).any())] or list(entropy)
+    ent = torch.stack([entropy[n].double() for n in varying]).nan_to_num(nan=float("inf")).amin(0)
     ent = torch.where(torch.isinf(ent), torch.full_like(ent, float("nan")), ent)
     best = recovery.best.int() if recovery is not None else torch.full((d_sae,), -1, dtype=torch.int32)
     f1 = recovery.f1.float() if recovery is not None else torch.full((d_sae,), float("nan"))
@@ -85,7 +88,7 @@ def feature_explorer(model, coder, data,                 # the model, the coder 
     grid = maps.shape[-2:]
     hist = found.hist[torch.tensor(features, dtype=torch.long)].int()
     state = dict(mode="overview", k=k, rows=int(grid[0]), cols=int(grid[1]), img_h=int(pix.shape[2]), img_w=int(pix.shape[3]),
-                 cards=cards, concepts=list(concept_names or []), factors=list(entropy), hist_edges=[round(float(e), 2) for e in HIST_EDGES])
+                 cards=cards, concepts=list(concept_names or []), factors=list(entropy), colour_factors=varying, hist_edges=[round(float(e), 2) for e in HIST_EDGES])
     arrays = dict(log_density=_np(log_density).astype(np.float32), log_mean=_np(log_mean).astype(np.float32),
                   entropy=_np(ent).astype(np.float32), cluster=_np(cluster.members if cluster is not None else torch.zeros(d_sae, dtype=torch.bool)).astype(np.uint8),
                   best_concept=_np(best).astype(np.int32), f1=_np(f1).astype(np.float32), card_index=_np(card_index),

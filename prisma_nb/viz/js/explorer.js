@@ -118,7 +118,7 @@ function overview(model, el, root, s) {
   for (const i of [concept, minD, minF1]) i.addEventListener("input", draw);
   root.append(pn.h("div", { class: "ex-row" },
     pn.h("div", {}, pn.h("div", { class: "ex-sub", text: `log10 density of the ${live.length} live features (${F - live.length} dead)` }), hist,
-      pn.h("div", { class: "ex-sub", text: "density × mean activation; colour: lowest label entropy over the factors; red ring: ultra-low-density cluster" }), sc,
+      pn.h("div", { class: "ex-sub", text: `density × mean activation; colour: lowest label entropy over ${(s.colour_factors || s.factors).join(", ")}; red ring: ultra-low-density cluster` }), sc,
       pn.h("div", { class: "pn-bar" }, pn.colorbar("viridis", "0", fm(emax, 2), "entropy (bits)")),
       pn.h("div", { class: "ex-filters" }, concept, " min log10 density ", minD, " min F1 ", minF1), list),
     cardBox));
