@@ -11,7 +11,8 @@ ReLU: forward + backward of the loss with `decode_mode` 'dense', 'sparse' and 'a
 (the encoder bias sets the fraction of features that fire); auto / dense per round, CPU seconds. Target: auto is never slower than
 dense by more than 5 % at any grid point. 'chose' is the path the 'auto' coder took (`SparseReLUFn` ran or not), 'model' the
 sparse / dense ratio the cost model predicts; 'auto' goes sparse only where that is at most 1 - `RELU_SPARSE_MARGIN`.
-Each timed call of a path follows `--settle` untimed calls of the same path (default 1), so each path is timed in its
+A timed sample is as many steps of one path as 0.2 s of dense steps ('n': about 11 at d_in 64 x d_sae 512, 2 at
+128 x 2048, 1 from 256 x 4096 up); times are per step. Each timed sample follows `--settle` untimed ones of the same path (default 1), so each path is timed in its
 own steady state, as in training, where a coder takes one path step after step: without it, whichever path runs right
 after the sparse one pays for the page faults of re-touching the memory the allocator handed back in between (up to a
 third of a step at d_in 128 x d_sae 2048), and that lands on 'auto' in most rounds. `--points 128x2048@0.1,...` times
@@ -21,7 +22,7 @@ chosen grid points only (to repeat the decisive ones). `--fit` also fits the cos
     python bench/bench_topk_decode.py [--quick] [--threads 1] [--rounds 5] [--skip-topk] [--skip-relu] [--fit] [--settle 1] [--points ...]
 """
 from __future__ import annotations
-import argparse, dataclasses
+import argparse, dataclasses, math, time
 import torch
 from benchlib import setup, interleaved, ratios, med, spread, target, load
 from prisma_nb.sae.coders import CoderConfig, SparseCoder, ReLUProduct, RELU_COST, RELU_SPARSE_MARGIN, relu_costs
@@ -83,21 +84,26 @@ def relu_coders(d_in: int, d_sae: int, x: torch.Tensor, density: float) -> dict:
     return coders
 
 
-def relu_point(d_in: int, d_sae: int, batch: int, density: float, rounds: int, settle: int = 1) -> dict:
+def relu_point(d_in: int, d_sae: int, batch: int, density: float, rounds: int, settle: int = 1, min_sample: float = 0.2) -> dict:
     "Interleaved forward + backward of the three ReLU paths at one grid point; the path 'auto' took; the model's ratio; the active count."
     gen = torch.Generator().manual_seed(2)
     x = torch.randn(batch, d_in, generator=gen) / d_in ** 0.5
     coders = relu_coders(d_in, d_sae, x, density)
     with torch.no_grad(): n_active = int((coders["dense"]._features(x, hooked=False)[1] > 0).sum())
+    def step(coder):
+        coder.zero_grad(set_to_none=True)
+        coder.loss(x)["loss"].backward()
+    step(coders["dense"]); start = time.process_time(); step(coders["dense"])
+    calls = max(1, math.ceil(min_sample / (time.process_time() - start)))   # short steps: several per timed sample
     def run(coder):
         def f():
-            coder.zero_grad(set_to_none=True)
-            coder.loss(x)["loss"].backward()
+            for _ in range(calls): step(coder)
         return f
     t = interleaved({m: run(c) for m, c in coders.items()}, rounds, settle=settle)
+    t = {m: [s / calls for s in ts] for m, ts in t.items()}
     chose = "sparse" if isinstance(coders["auto"].loss(x)["active"], ReLUProduct) else "dense"
     dense, sparse = relu_costs(batch, d_in, d_sae, d_in, n_active)
-    return dict(d_in=d_in, d_sae=d_sae, batch=batch, density=n_active / (batch * d_sae), n_active=n_active, t=t, chose=chose,
+    return dict(d_in=d_in, d_sae=d_sae, batch=batch, density=n_active / (batch * d_sae), n_active=n_active, t=t, chose=chose, calls=calls,
                 model=sparse / dense, auto_ratio=ratios(t["auto"], t["dense"]), sparse_ratio=ratios(t["sparse"], t["dense"]))
 
 
@@ -165,13 +171,13 @@ def main():
                     for size, density in (point.split("@") for point in args.points.split(","))]
         print(f"\nReLU loss forward + backward, batch {args.relu_batch}, {args.settle} untimed call(s) of a path before each timed one: "
               f"ms per path, ratio to dense, the path 'auto' took, the model's sparse/dense (sparse where <= {1 - RELU_SPARSE_MARGIN:.2f})")
-        print(f"{'d_in':>5} {'d_sae':>6} {'density':>8} | {'dense ms':>20} {'sparse ms':>20} {'auto ms':>20} | {'sparse/dense':>18} {'auto/dense':>18} chose  model")
+        print(f"{'d_in':>5} {'d_sae':>6} {'density':>8} | {'dense ms':>20} {'sparse ms':>20} {'auto ms':>20} | {'sparse/dense':>18} {'auto/dense':>18} chose  model  n")
         points = []
         for d_in, d_sae, density in grid:
             p = relu_point(d_in, d_sae, args.relu_batch, density, args.rounds, args.settle); points.append(p)
             print(f"{d_in:>5} {d_sae:>6} {p['density']:>8.4f} | {spread(p['t']['dense'], 1e3):>20} {spread(p['t']['sparse'], 1e3):>20} "
                   f"{spread(p['t']['auto'], 1e3):>20} | {spread(p['sparse_ratio'], fmt='.2f'):>18} {spread(p['auto_ratio'], fmt='.2f'):>18} "
-                  f"{p['chose']:6} {p['model']:.2f}", flush=True)
+                  f"{p['chose']:6} {p['model']:5.2f} {p['calls']:>2}", flush=True)
         if args.fit:
             print("fitted RELU_COST (seconds per unit, this machine):", {k: float(f"{v:.4g}") for k, v in fit_cost(points, args.rounds).items()})
             print("in use:", RELU_COST)
