@@ -8,7 +8,8 @@ the loss's forward + backward alone beside it). The steps share O(d_sae · d_in)
 Targets: the step ratio grows with d_sae / k, and is >= 2.5x at d_sae 65536.
 
 ReLU: forward + backward of the loss with `decode_mode` 'dense', 'sparse' and 'auto' on a grid of sizes and densities
-(the encoder bias sets the fraction of features that fire); auto / dense per round, CPU seconds. Target: auto is never slower than
+(the encoder bias sets the fraction of features that fire), all three on one coder (its mode set before each step: with
+separate coders of equal weights, a second dense coder came out 1.04-1.08x the first at d_in 64 x d_sae 512); auto / dense per round, CPU seconds. Target: auto is never slower than
 dense by more than 5 % at any grid point. 'chose' is the path the 'auto' coder took (`SparseReLUFn` ran or not), 'model' the
 sparse / dense ratio the cost model predicts; 'auto' goes sparse only where that is at most 1 - `RELU_SPARSE_MARGIN`.
 A timed sample is as many steps of one path as 0.2 s of dense steps ('n': about 11 at d_in 64 x d_sae 512, 2 at
@@ -87,23 +88,26 @@ def relu_coders(d_in: int, d_sae: int, x: torch.Tensor, density: float) -> dict:
 
 
 def relu_point(d_in: int, d_sae: int, batch: int, density: float, rounds: int, settle: int = 1, min_sample: float = 0.2) -> dict:
-    "Interleaved forward + backward of the three ReLU paths at one grid point; the path 'auto' took; the model's ratio; the active count."
+    """Interleaved forward + backward of the three ReLU paths at one grid point (one coder whose `decode_mode` is set before
+    each step, so the paths share the very same tensors); the path 'auto' took; the model's ratio; the active count."""
     gen = torch.Generator().manual_seed(2)
     x = torch.randn(batch, d_in, generator=gen) / d_in ** 0.5
     coders = relu_coders(d_in, d_sae, x, density)
-    with torch.no_grad(): n_active = int((coders["dense"]._features(x, hooked=False)[1] > 0).sum())
-    def step(coder):
+    coder, configs = coders["dense"], {m: c.cfg for m, c in coders.items()}   # one coder: the paths share the very same tensors
+    with torch.no_grad(): n_active = int((coder._features(x, hooked=False)[1] > 0).sum())
+    def step(mode):
+        coder.cfg = configs[mode]
         coder.zero_grad(set_to_none=True)
-        coder.loss(x)["loss"].backward()
-    step(coders["dense"]); start = time.process_time(); step(coders["dense"])
+        return coder.loss(x)
+    step("dense")["loss"].backward(); start = time.process_time(); step("dense")["loss"].backward()
     calls = max(1, math.ceil(min_sample / (time.process_time() - start)))   # short steps: several per timed sample
-    def run(coder):
+    def run(mode):
         def f():
-            for _ in range(calls): step(coder)
+            for _ in range(calls): step(mode)["loss"].backward()
         return f
-    t = interleaved({m: run(c) for m, c in coders.items()}, rounds, settle=settle)
+    t = interleaved({m: run(m) for m in coders}, rounds, settle=settle)
     t = {m: [s / calls for s in ts] for m, ts in t.items()}
-    chose = "sparse" if isinstance(coders["auto"].loss(x)["active"], ReLUProduct) else "dense"
+    chose = "sparse" if isinstance(step("auto")["active"], ReLUProduct) else "dense"
     dense, sparse = relu_costs(batch, d_in, d_sae, d_in, n_active)
     return dict(d_in=d_in, d_sae=d_sae, batch=batch, density=n_active / (batch * d_sae), target_density=density, n_active=n_active, t=t, chose=chose, calls=calls,
                 model=sparse / dense, auto_ratio=ratios(t["auto"], t["dense"]), sparse_ratio=ratios(t["sparse"], t["dense"]))
