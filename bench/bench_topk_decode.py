@@ -8,17 +8,27 @@ the loss's forward + backward alone beside it). The steps share O(d_sae · d_in)
 Targets: the step ratio grows with d_sae / k, and is >= 2.5x at d_sae 65536.
 
 ReLU: forward + backward of the loss with `decode_mode` 'dense', 'sparse' and 'auto' on a grid of sizes and densities
-(the encoder bias sets the fraction of features that fire); auto / dense per round, CPU seconds. Target: auto is never slower than
-dense by more than 5 % at any grid point. `--fit` also fits the cost model that 'auto' uses (`RELU_COST` in
+(the encoder bias sets the fraction of features that fire), all three on one coder (its mode set before each step: with
+separate coders of equal weights, a second dense coder came out 1.04-1.08x the first at d_in 64 x d_sae 512); auto / dense per round, CPU seconds. Target: auto is never slower than
+dense by more than 5 % at any grid point. 'chose' is the path the 'auto' coder took (`SparseReLUFn` ran or not), 'model' the
+sparse / dense ratio the cost model predicts; 'auto' goes sparse only where that is at most 1 - `RELU_SPARSE_MARGIN`.
+A timed sample is as many steps of one path as 0.2 s of dense steps ('n': about 11 at d_in 64 x d_sae 512, 2 at
+128 x 2048, 1 from 256 x 4096 up); times are per step. Each timed sample follows `--settle` untimed ones of the same path (default 1), so each path is timed in its
+own steady state, as in training, where a coder takes one path step after step: without it, whichever path runs right
+after the sparse one pays for the page faults of re-touching the memory the allocator handed back in between (up to a
+third of a step at d_in 128 x d_sae 2048), and that lands on 'auto' in most rounds. `--points 128x2048@0.1,...` times
+chosen grid points only. Where auto / dense comes out above 1 (at a point where 'auto' runs the dense path itself, the
+ratio is 1 plus the noise of a few rounds on a shared machine), the point is timed again for `--repeat` times as many
+rounds, pooled with the first (the target reads the pooled median). `--fit` also fits the cost model that 'auto' uses (`RELU_COST` in
 `prisma_nb.sae.coders`) to these measurements and prints its constants.
 
-    python bench/bench_topk_decode.py [--quick] [--threads 1] [--rounds 5] [--skip-topk] [--skip-relu] [--fit]
+    python bench/bench_topk_decode.py [--quick] [--threads 1] [--rounds 5] [--skip-topk] [--skip-relu] [--fit] [--settle 1] [--repeat 2] [--points ...]
 """
 from __future__ import annotations
-import argparse, dataclasses
+import argparse, dataclasses, math, time
 import torch
 from benchlib import setup, interleaved, ratios, med, spread, target, load
-from prisma_nb.sae.coders import CoderConfig, SparseCoder, RELU_COST, relu_sparse_saving
+from prisma_nb.sae.coders import CoderConfig, SparseCoder, ReLUProduct, RELU_COST, RELU_SPARSE_MARGIN, relu_costs
 from prisma_nb.sae.train import SAETrainer, TrainConfig
 
 HOOK = "h"
@@ -77,21 +87,30 @@ def relu_coders(d_in: int, d_sae: int, x: torch.Tensor, density: float) -> dict:
     return coders
 
 
-def relu_point(d_in: int, d_sae: int, batch: int, density: float, rounds: int) -> dict:
-    "Interleaved forward + backward of the three ReLU paths at one grid point; the path 'auto' took; the active count."
+def relu_point(d_in: int, d_sae: int, batch: int, density: float, rounds: int, settle: int = 1, min_sample: float = 0.2) -> dict:
+    """Interleaved forward + backward of the three ReLU paths at one grid point (one coder whose `decode_mode` is set before
+    each step, so the paths share the very same tensors); the path 'auto' took; the model's ratio; the active count."""
     gen = torch.Generator().manual_seed(2)
     x = torch.randn(batch, d_in, generator=gen) / d_in ** 0.5
     coders = relu_coders(d_in, d_sae, x, density)
-    with torch.no_grad(): n_active = int((coders["dense"]._features(x, hooked=False)[1] > 0).sum())
-    def run(coder):
+    coder, configs = coders["dense"], {m: c.cfg for m, c in coders.items()}   # one coder: the paths share the very same tensors
+    with torch.no_grad(): n_active = int((coder._features(x, hooked=False)[1] > 0).sum())
+    def step(mode):
+        coder.cfg = configs[mode]
+        coder.zero_grad(set_to_none=True)
+        return coder.loss(x)
+    step("dense")["loss"].backward(); start = time.process_time(); step("dense")["loss"].backward()
+    calls = max(1, math.ceil(min_sample / (time.process_time() - start)))   # short steps: several per timed sample
+    def run(mode):
         def f():
-            coder.zero_grad(set_to_none=True)
-            coder.loss(x)["loss"].backward()
+            for _ in range(calls): step(mode)["loss"].backward()
         return f
-    t = interleaved({m: run(c) for m, c in coders.items()}, rounds)
-    chose = "sparse" if relu_sparse_saving(batch, d_in, d_sae, d_in, n_active) > 0 else "dense"
-    return dict(d_in=d_in, d_sae=d_sae, batch=batch, density=n_active / (batch * d_sae), n_active=n_active, t=t, chose=chose,
-                auto_ratio=ratios(t["auto"], t["dense"]), sparse_ratio=ratios(t["sparse"], t["dense"]))
+    t = interleaved({m: run(m) for m in coders}, rounds, settle=settle)
+    t = {m: [s / calls for s in ts] for m, ts in t.items()}
+    chose = "sparse" if isinstance(step("auto")["active"], ReLUProduct) else "dense"
+    dense, sparse = relu_costs(batch, d_in, d_sae, d_in, n_active)
+    return dict(d_in=d_in, d_sae=d_sae, batch=batch, density=n_active / (batch * d_sae), target_density=density, n_active=n_active, t=t, chose=chose, calls=calls,
+                model=sparse / dense, auto_ratio=ratios(t["auto"], t["dense"]), sparse_ratio=ratios(t["sparse"], t["dense"]))
 
 
 def fit_cost(points: list[dict], rounds: int) -> dict:
@@ -106,8 +125,8 @@ def fit_cost(points: list[dict], rounds: int) -> dict:
     for p in points:
         B, S, d = p["batch"], p["d_sae"], p["d_in"]
         dense_rows.append([B * S * (2 * d + 3 * d), B * S]); dense_y.append(med(p["t"]["dense"]))
-        sparse_rows.append([B * S * d, p["n_active"] * (d + 3 * d), B * S]); sparse_y.append(med(p["t"]["sparse"]))
-    (product, dense_element), (encoder, active, sparse_element) = solve(dense_rows, dense_y), solve(sparse_rows, sparse_y)
+        sparse_rows.append([B * S * d, p["n_active"] * (d + 3 * d), p["n_active"], B * S]); sparse_y.append(med(p["t"]["sparse"]))
+    (product, dense_element), (encoder, active, entry, sparse_element) = solve(dense_rows, dense_y), solve(sparse_rows, sparse_y)
     x = torch.randn(16, 8, generator=torch.Generator().manual_seed(3))
     coders = relu_coders(8, 32, x, 0.05)
     def run(coder):
@@ -116,7 +135,7 @@ def fit_cost(points: list[dict], rounds: int) -> dict:
         return f
     t = interleaved({m: run(coders[m]) for m in ("dense", "sparse")}, rounds)
     return dict(product=product, dense_element=dense_element, dense_call=med(t["dense"]) / 50, encoder=encoder, active=active,
-                sparse_element=sparse_element, sparse_call=med(t["sparse"]) / 50)
+                entry=entry, sparse_element=sparse_element, sparse_call=med(t["sparse"]) / 50)
 
 
 def main():
@@ -129,6 +148,9 @@ def main():
     ap.add_argument("--relu-batch", type=int, default=2048, help="ReLU tokens per step")
     ap.add_argument("--skip-topk", action="store_true"); ap.add_argument("--skip-relu", action="store_true")
     ap.add_argument("--fit", action="store_true", help="fit and print the ReLU cost model's constants")
+    ap.add_argument("--settle", type=int, default=1, help="ReLU: untimed calls of a path right before each timed one")
+    ap.add_argument("--repeat", type=int, default=2, help="ReLU: where auto / dense came out above 1, this many times --rounds more rounds (0: none)")
+    ap.add_argument("--points", default="", help="ReLU: only these grid points, e.g. 128x2048@0.1,64x512@0.03")
     args = ap.parse_args()
     setup(args.threads, f"{args.rounds} interleaved rounds per point, median [range]")
     met = []
@@ -150,14 +172,29 @@ def main():
     if not args.skip_relu:
         sizes = ((64, 512), (128, 2048), (256, 4096)) + (() if args.quick else ((512, 8192),))
         densities = (0.003, 0.01, 0.03, 0.1, 0.3)
-        print(f"\nReLU loss forward + backward, batch {args.relu_batch}: ms per path, ratio to dense (auto's choice from the cost model)")
-        print(f"{'d_in':>5} {'d_sae':>6} {'density':>8} | {'dense ms':>20} {'sparse ms':>20} {'auto ms':>20} | {'sparse/dense':>18} {'auto/dense':>18} chose")
+        grid = [(d_in, d_sae, density) for d_in, d_sae in sizes for density in densities]
+        if args.points:
+            grid = [(int(size.split("x")[0]), int(size.split("x")[1]), float(density))
+                    for size, density in (point.split("@") for point in args.points.split(","))]
+        print(f"\nReLU loss forward + backward, batch {args.relu_batch}, {args.settle} untimed call(s) of a path before each timed one: "
+              f"ms per path, ratio to dense, the path 'auto' took, the model's sparse/dense (sparse where <= {1 - RELU_SPARSE_MARGIN:.2f})")
+        print(f"{'d_in':>5} {'d_sae':>6} {'density':>8} | {'dense ms':>20} {'sparse ms':>20} {'auto ms':>20} | {'sparse/dense':>18} {'auto/dense':>18} chose  model  n")
+        def show(p):
+            print(f"{p['d_in']:>5} {p['d_sae']:>6} {p['density']:>8.4f} | {spread(p['t']['dense'], 1e3):>20} {spread(p['t']['sparse'], 1e3):>20} "
+                  f"{spread(p['t']['auto'], 1e3):>20} | {spread(p['sparse_ratio'], fmt='.2f'):>18} {spread(p['auto_ratio'], fmt='.2f'):>18} "
+                  f"{p['chose']:6} {p['model']:5.2f} {p['calls']:>2}", flush=True)
         points = []
-        for d_in, d_sae in sizes:
-            for density in densities:
-                p = relu_point(d_in, d_sae, args.relu_batch, density, args.rounds); points.append(p)
-                print(f"{d_in:>5} {d_sae:>6} {p['density']:>8.4f} | {spread(p['t']['dense'], 1e3):>20} {spread(p['t']['sparse'], 1e3):>20} "
-                      f"{spread(p['t']['auto'], 1e3):>20} | {spread(p['sparse_ratio'], fmt='.2f'):>18} {spread(p['auto_ratio'], fmt='.2f'):>18} {p['chose']}", flush=True)
+        for d_in, d_sae, density in grid:
+            p = relu_point(d_in, d_sae, args.relu_batch, density, args.rounds, args.settle); points.append(p)
+            show(p)
+        doubtful = [p for p in points if med(p["auto_ratio"]) > 1.0] if args.repeat else []
+        if doubtful:   # auto / dense near 1 is within the noise of a few rounds: time those points again, pool the rounds
+            print(f"the points where auto / dense came out above 1, {args.repeat * args.rounds} more rounds each, pooled with the first {args.rounds}:")
+            for p in doubtful:
+                more = relu_point(p["d_in"], p["d_sae"], args.relu_batch, p["target_density"], args.repeat * args.rounds, args.settle)
+                for key in ("auto_ratio", "sparse_ratio"): p[key] = p[key] + more[key]
+                for m in p["t"]: p["t"][m] = p["t"][m] + more["t"][m]
+                show(p)
         if args.fit:
             print("fitted RELU_COST (seconds per unit, this machine):", {k: float(f"{v:.4g}") for k, v in fit_cost(points, args.rounds).items()})
             print("in use:", RELU_COST)

@@ -20,15 +20,20 @@ def load() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def interleaved(fns: dict[str, Callable], rounds: int, warmup: int = 1, clock=time.process_time) -> dict[str, list[float]]:
+def interleaved(fns: dict[str, Callable], rounds: int, warmup: int = 1, clock=time.process_time,
+                settle: int = 0) -> dict[str, list[float]]:
     """Seconds of each function over `rounds` rounds; within a round every function runs once, in an order that rotates each round.
-    The default clock is this process's CPU time: on a shared machine, time spent waiting for a core is not counted."""
+    The default clock is this process's CPU time: on a shared machine, time spent waiting for a core is not counted.
+    `settle` untimed calls of a function come right before each of its timed ones: each is then timed in its own steady
+    state, as in a loop that calls it step after step, not paying for the memory the previous function freed (the C
+    allocator hands large freed blocks back to the system, and the next function's first touch of them page-faults)."""
     names = list(fns)
     for _ in range(warmup):
         for name in names: fns[name]()
     times = {name: [] for name in names}
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
+            for _ in range(settle): fns[name]()
             start = clock(); fns[name](); times[name].append(clock() - start)
     return times
 

@@ -23,10 +23,10 @@ from ..config import (ConfigError, check_fields, field_checks, integer, number, 
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
-           'K_ARCHITECTURES', 'CODER_CHECKS', 'SPARSE_DECODE_MIN_RATIO', 'RELU_COST', 'WEIGHTS_FILE', 'CONFIG_FILE',
-           'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'normalize_input', 'batch_top_values',
-           'dense_features', 'TopKEncodeFn', 'relu_sparse_saving', 'ReLUProduct', 'SparseReLUFn', 'atomic_folder',
-           'load_coder']
+           'K_ARCHITECTURES', 'CODER_CHECKS', 'SPARSE_DECODE_MIN_RATIO', 'RELU_COST', 'RELU_SPARSE_MARGIN',
+           'WEIGHTS_FILE', 'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'normalize_input',
+           'batch_top_values', 'dense_features', 'TopKEncodeFn', 'relu_costs', 'relu_sparse_saving',
+           'relu_prefers_sparse', 'ReLUProduct', 'SparseReLUFn', 'atomic_folder', 'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated", "matryoshka")
@@ -374,8 +374,8 @@ def _features(self: SparseCoder, x: Tensor, hooked: bool = True, decoding: bool 
         acts = F.relu(pre)                           # the dense path's graph, used when the batch is too dense
         lead = x.shape[:-1]
         sample = acts[::max(1, len(acts) // 256)]   # ~256 rows estimate the active count (counting all costs a product's tenth)
-        if self.cfg.decode_mode == "sparse" or relu_sparse_saving(
-                len(rows), rows.shape[1], W.shape[1], self.W_dec_flat.shape[1], int(torch.count_nonzero(sample)) * len(acts) // len(sample)) > 0:
+        if self.cfg.decode_mode == "sparse" or relu_prefers_sparse(
+                len(rows), rows.shape[1], W.shape[1], self.W_dec_flat.shape[1], int(torch.count_nonzero(sample)) * len(acts) // len(sample)):
             pre, acts, product, values, cols = SparseReLUFn.apply(rows, W, bias, self.W_dec_flat, pre.detach(), acts.detach())
             return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, ReLUProduct(product.reshape(*lead, -1), values, cols)
         return pre.reshape(*lead, -1), acts.reshape(*lead, -1), None, None
@@ -492,16 +492,31 @@ def _decode_flat(self: SparseCoder, acts: Tensor, top: tuple | None, x: Tensor) 
 
 # %% ../../nbs/21_sae.coders.ipynb #1fe77d91
 # Seconds per unit of each term of a ReLU loss's forward + backward on one CPU thread, fitted by `bench/bench_topk_decode.py --fit`
-RELU_COST = dict(product=2.27e-11, dense_element=9.3e-9, dense_call=5.7e-4,    # dense: per multiply-add of its products, per feature entry, per call
-                 encoder=2.5e-11, active=3.2e-10, sparse_element=8.6e-9, sparse_call=1.18e-3)  # sparse: encoder product, per active entry × width, per entry, per call
+RELU_COST = dict(product=3.16e-11, dense_element=7.1e-9, dense_call=4.6e-4,   # dense: per multiply-add of its products, per feature entry, per call
+                 encoder=4.1e-11, active=2.0e-10, entry=5.1e-8, sparse_element=6.7e-9,  # sparse: encoder product, per active entry × width,
+                 sparse_call=1.0e-3)                                             # per active entry, per feature entry, per call
+RELU_SPARSE_MARGIN = 0.2   # 'auto' runs sparsely only where the model predicts it at least this fraction faster than dense
+
+def relu_costs(rows: int, d_in: int, d_sae: int, d_out: int, n_active: int) -> tuple[float, float]:
+    "Predicted seconds of a ReLU loss's forward + backward on plain autograd and through `SparseReLUFn`: (dense, sparse)."
+    c, elements = RELU_COST, rows * d_sae
+    dense = c["product"] * elements * (2 * d_in + 3 * d_out) + c["dense_element"] * elements + c["dense_call"]
+    sparse = (c["encoder"] * elements * d_in + c["active"] * n_active * (d_in + 3 * d_out) + c["entry"] * n_active
+              + c["sparse_element"] * elements + c["sparse_call"])
+    return dense, sparse
 
 def relu_sparse_saving(rows: int, d_in: int, d_sae: int, d_out: int, n_active: int) -> float:
     "Predicted seconds that running a ReLU step through `SparseReLUFn` saves over plain autograd (negative: it costs more)."
-    c, elements = RELU_COST, rows * d_sae
-    dense = c["product"] * elements * (2 * d_in + 3 * d_out) + c["dense_element"] * elements + c["dense_call"]
-    sparse = (c["encoder"] * elements * d_in + c["active"] * n_active * (d_in + 3 * d_out) + c["sparse_element"] * elements
-              + c["sparse_call"])
+    dense, sparse = relu_costs(rows, d_in, d_sae, d_out, n_active)
     return dense - sparse
+
+def relu_prefers_sparse(rows: int, d_in: int, d_sae: int, d_out: int, n_active: int, margin: float | None = None) -> bool:
+    """'auto''s choice for a ReLU coder: the sparse path only where it is predicted faster than dense by `margin`
+    (default `RELU_SPARSE_MARGIN`), so that an error of the model near the crossover costs nothing."""
+    margin = RELU_SPARSE_MARGIN if margin is None else margin
+    if not 0 <= margin < 1: raise ValueError(f"margin={margin!r}: the fraction of the dense time the sparse path must save; give one in [0, 1)")
+    dense, sparse = relu_costs(rows, d_in, d_sae, d_out, n_active)
+    return sparse <= (1 - margin) * dense
 
 def _csr(crow: Tensor, cols: Tensor, values: Tensor, shape: tuple) -> Tensor:
     "A CSR matrix (without torch's warnings that sparse CSR support is in beta and its invariants go unchecked: ours hold)."
