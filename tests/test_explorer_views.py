@@ -4,28 +4,17 @@ answers the round, and nothing reaches the network or logs an error. Helpers: te
 import json
 import pytest
 import torch
-from prisma_nb.zoo.registry import load_hooked_model
-from prisma_nb.toys.shapes import ShapesWorld
-from prisma_nb.sae.exemplars import stream_exemplars
-from prisma_nb.sae.pretrained import load_sae
-from prisma_nb.analysis.features import collect_activations, factor_labels, label_entropy, low_density_cluster, guess_rounds
-from prisma_nb.viz.explorer import feature_explorer, guess_game
+from prisma_nb.analysis.features import guess_rounds
+from prisma_nb.viz.explorer import guess_game
+from explorer_setup import build
 from prisma_nb.viz.widget import network_refs
 from views_browser import needs_chromium, browser, open_static, canvas_pixels, n_colours
 
 @pytest.fixture(scope="module")
 def views():
     torch.manual_seed(0)
-    model = load_hooked_model("toy/shapes-2l")
-    coder = load_sae("toy/shapes-2l/blocks.1.hook_resid_post")
-    data = ShapesWorld("test", n=120)
-    found = stream_exemplars(coder, data, model, k=6)
-    fa = collect_activations(model, coder, data, n=120)
-    entropy = {n: label_entropy(fa.image_max(), y) for n, y in factor_labels(data).items()}
-    live = (found.density > 0).nonzero().flatten()
-    features = live[found.density[live].argsort(descending=True)][:8].tolist()
-    explorer = feature_explorer(model, coder, data, found, entropy, cluster=low_density_cluster(found.density, found.mean_activation),
-                                features=features)
+    env = build()
+    explorer, fa, data, found = env["explorer"], env["fa"], env["data"], env["found"]
     rounds = guess_rounds(fa.cls(), n_rounds=2, k=3, n_candidates=4)
     return explorer, guess_game(rounds, data, found, data), found
 
