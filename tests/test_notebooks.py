@@ -81,6 +81,14 @@ def test_main_figure_is_legible(path):
 def test_nothing_loads_from_a_cdn(path):
     assert "notebook_connected" not in path.read_text(), f"{rel(path)} uses plotly's notebook_connected renderer (a CDN: blank offline)"
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
+def test_committed_views_are_static_twins(path):
+    "A live widget's committed output is only a reference to kernel state, blank on the docs site and in nbconvert."
+    live = [i for i, c in enumerate(cells(path)) for o in c.get("outputs", [])
+            if "application/vnd.jupyter.widget-view+json" in o.get("data", {}) and "text/html" not in o.get("data", {})]
+    assert not live, (f"{rel(path)}: cells {live} hold live widgets with no static twin; re-run the page with "
+                      "PRISMA_NB_VIEWS=static before committing its outputs")
+
 def _mixed_import_cells(path: Path) -> list[int]:
     "Cells nbdev runs while preparing the docs (any import) that also hold other code."
     out = []
