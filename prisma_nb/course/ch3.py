@@ -31,6 +31,13 @@ def _setup(n: int = 4, seed: int = 3) -> tuple:
 
 def _logit_diff(logits, good: int, bad: int) -> float: return (logits[:, good] - logits[:, bad]).mean().item()
 
+def _call(fn, what: str, model, clean, corrupt, *rest):
+    "The student's `fn(model, clean, corrupt, *rest)`, refused if it edited the clean or corrupted images in place."
+    given = clean.clone(), corrupt.clone()
+    got = fn(model, clean, corrupt, *rest)
+    unchanged(given[0], clean, f"your {what}"); unchanged(given[1], corrupt, f"your {what}")
+    return got
+
 @torch.no_grad()
 def _run_patched(model, base, source_cache, sites: list) -> torch.Tensor:
     "Logits of the run on `base` with each `(hook name, index)` site copied from `source_cache` (index into one image's activation)."
@@ -53,12 +60,10 @@ def _baselines(model, clean, corrupt, good: int, bad: int) -> tuple:
 def check_patch_positions_by_hand(fn):
     "`fn(model, clean, corrupt, layer, good, bad)` -> `[pos]`: the residual stream entering `layer` denoised one position at a time, normalised."
     model, clean, corrupt, good, bad = _setup()
-    given = clean.clone(), corrupt.clone()
     clean_cache, _, clean_value, corrupt_value = _baselines(model, clean, corrupt, good, bad)
     labels = position_labels(model.cfg.n_prefix, model.cfg.grid_size)
     for layer in range(model.cfg.n_layers):
-        got = fn(model, clean, corrupt, layer, good, bad)
-        unchanged(given[0], clean, "your patch_positions_by_hand"); unchanged(given[1], corrupt, "your patch_positions_by_hand")
+        got = _call(fn, "patch_positions_by_hand", model, clean, corrupt, layer, good, bad)
         name = f"blocks.{layer}.hook_resid_pre"
         want = torch.tensor([_logit_diff(_run_patched(model, corrupt, clean_cache, [(name, (p,))]), good, bad) for p in range(len(labels))])
         compare(got, (want - corrupt_value) / (clean_value - corrupt_value),
@@ -71,9 +76,7 @@ def _head_site(layer: int, head: int) -> tuple: return f"blocks.{layer}.attn.hoo
 def check_head_patching(fn):
     "`fn(model, clean, corrupt, good, bad)` -> `[direction, layer, head]`: each head's `z` denoised (0) and noised (1), normalised."
     model, clean, corrupt, good, bad = _setup()
-    given = clean.clone(), corrupt.clone()
-    got = fn(model, clean, corrupt, good, bad)
-    unchanged(given[0], clean, "your head_patching"); unchanged(given[1], corrupt, "your head_patching")
+    got = _call(fn, "head_patching", model, clean, corrupt, good, bad)
     clean_cache, corrupt_cache, clean_value, corrupt_value = _baselines(model, clean, corrupt, good, bad)
     heads = [(l, h) for l in range(model.cfg.n_layers) for h in range(model.cfg.n_heads)]
     want = torch.tensor([[_logit_diff(_run_patched(model, base, source, [_head_site(l, h)]), good, bad) for l, h in heads]
@@ -100,9 +103,7 @@ def _attribution(model, clean, corrupt, good: int, bad: int) -> torch.Tensor:
 def check_attribution_by_hand(fn):
     "`fn(model, clean, corrupt, good, bad)` -> `[layer, pos]`: the first-order estimate of what denoising each `resid_pre` site adds to the mean logit difference."
     model, clean, corrupt, good, bad = _setup()
-    given = clean.clone(), corrupt.clone()
-    got = fn(model, clean, corrupt, good, bad)
-    unchanged(given[0], clean, "your attribution_by_hand"); unchanged(given[1], corrupt, "your attribution_by_hand")
+    got = _call(fn, "attribution_by_hand", model, clean, corrupt, good, bad)
     want = _attribution(model, clean, corrupt, good, bad)
     if isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(-got.double(), want.double(), atol=1e-3, rtol=1e-3):
         raise Mismatch("your attribution_by_hand has the opposite sign: the difference to multiply by is clean − corrupted, "
