@@ -24,9 +24,9 @@ from ..config import (ConfigError, check_fields, field_checks, integer, number, 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'KINDS', 'TOKEN_SELECTIONS', 'INPUT_NORMS', 'DECODE_MODES', 'DTYPES', 'CODER_FORMAT_VERSION',
            'K_ARCHITECTURES', 'CODER_CHECKS', 'SPARSE_DECODE_MIN_RATIO', 'RELU_COST', 'RELU_SPARSE_MARGIN',
-           'WEIGHTS_FILE', 'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder', 'normalize_input',
-           'batch_top_values', 'dense_features', 'TopKEncodeFn', 'relu_costs', 'relu_sparse_saving',
-           'relu_prefers_sparse', 'ReLUProduct', 'SparseReLUFn', 'atomic_folder', 'load_coder']
+           'RELU_DENSITY_SAMPLE', 'WEIGHTS_FILE', 'CONFIG_FILE', 'CoderConfig', 'JumpReLUFn', 'StepFn', 'SparseCoder',
+           'normalize_input', 'batch_top_values', 'dense_features', 'TopKEncodeFn', 'relu_sample_stride', 'relu_costs',
+           'relu_sparse_saving', 'relu_prefers_sparse', 'ReLUProduct', 'SparseReLUFn', 'atomic_folder', 'load_coder']
 
 # %% ../../nbs/21_sae.coders.ipynb #af23d72a
 ARCHITECTURES = ("relu", "topk", "batchtopk", "jumprelu", "gated", "matryoshka")
@@ -373,7 +373,7 @@ def _features(self: SparseCoder, x: Tensor, hooked: bool = True, decoding: bool 
         pre = torch.addmm(bias, rows, W)
         acts = F.relu(pre)                           # the dense path's graph, used when the batch is too dense
         lead = x.shape[:-1]
-        sample = acts[::max(1, len(acts) // 256)]   # ~256 rows estimate the active count (counting all costs a product's tenth)
+        sample = acts[::relu_sample_stride(len(acts), acts.shape[-1])]   # rows spread over the batch estimate the active count
         if self.cfg.decode_mode == "sparse" or relu_prefers_sparse(
                 len(rows), rows.shape[1], W.shape[1], self.W_dec_flat.shape[1], int(torch.count_nonzero(sample)) * len(acts) // len(sample)):
             pre, acts, product, values, cols = SparseReLUFn.apply(rows, W, bias, self.W_dec_flat, pre.detach(), acts.detach())
@@ -496,6 +496,11 @@ RELU_COST = dict(product=3.16e-11, dense_element=7.1e-9, dense_call=4.6e-4,   # 
                  encoder=4.1e-11, active=2.0e-10, entry=5.1e-8, sparse_element=6.7e-9,  # sparse: encoder product, per active entry × width,
                  sparse_call=1.0e-3)                                             # per active entry, per feature entry, per call
 RELU_SPARSE_MARGIN = 0.2   # 'auto' runs sparsely only where the model predicts it at least this fraction faster than dense
+RELU_DENSITY_SAMPLE = 65536   # 'auto' estimates the active count from about this many feature entries (whole rows, spread over the batch)
+
+def relu_sample_stride(rows: int, d_sae: int) -> int:
+    "The row stride of 'auto''s sample, `acts[::stride]`: at least 8 rows (up to `RELU_DENSITY_SAMPLE` entries), spread over the batch."
+    return max(1, rows // max(8, RELU_DENSITY_SAMPLE // d_sae))
 
 def relu_costs(rows: int, d_in: int, d_sae: int, d_out: int, n_active: int) -> tuple[float, float]:
     "Predicted seconds of a ReLU loss's forward + backward on plain autograd and through `SparseReLUFn`: (dense, sparse)."
