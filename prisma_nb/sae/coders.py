@@ -290,6 +290,7 @@ def normalize_input(x: Tensor,    # `[..., d]` activations, normalised along the
 def _flat_input(self: SparseCoder, x: Tensor) -> tuple[Tensor, tuple | None]:
     "Flatten `x` to `[..., d_in_all]`, normalised per token (and per crosscoder layer) when the config asks; also the (mean, scale) to undo it."
     self._check_input(x)
+    if not x.numel(): raise ValueError(f"input of shape {tuple(x.shape)} has no rows; give the coder at least one activation row")
     x, stats = normalize_input(x, self.cfg.input_norm)
     return x.reshape(*x.shape[:x.dim() - len(self.in_shape)], -1), stats
 
