@@ -6,8 +6,9 @@ medians of per-round ratios with their range:
 1. Forward / timm, with autograd off (`inference_mode`) and on (parameters requiring grad, as attribution methods
    run), ViT-B/16 at batch 1 and 16. The target (<= 1.05) is read from paired rounds of one forward each, run until the
    95 % interval of the median ratio lies wholly below or above 1.05 (`benchlib.paired_until`, CPU time): 5 rounds of
-   8 s forwards at batch 16 ranged 0.83-1.23 on the 2-core test machine, too wide to settle 5 %. Also: Q/K/V as three separate multiplies (the path a hook on q, k or v or a split
-   weight block takes), and the time to rebuild a fused Q/K/V weight with `torch.cat` per forward, which is what a
+   8 s forwards at batch 16 ranged 0.83-1.23 on the 2-core test machine, too wide to settle 5 %; at batch 16 with
+   autograd on, deciding took 20 rounds (about 430 s: `--max-seconds`). Also: Q/K/V as three separate multiplies (the
+   path a hook on q, k or v or a split weight block takes), and the time to rebuild a fused Q/K/V weight with `torch.cat` per forward, which is what a
    cached fused weight would save (the design keeps no such cache: W_Q, W_K, W_V are views into one block).
 2. `run_with_cache()` with no filter / plain forward (time), the bytes it holds (each storage once), and the bytes a
    cache of `attn.hook_q` alone holds over the bytes of the tensors it returns, on ViT-B/16 batch 4 and ViT-B/32 batch
@@ -16,7 +17,7 @@ medians of per-round ratios with their range:
    a subprocess, and its figures are printed beside ours.
 3. The cost of checking the input for NaN/Inf (`torch.isfinite(x).all()`) per forward, on the toy ViT and ViT-B/16.
 
-    python bench/bench_forward.py [--rounds 5] [--threads 1] [--quick] [--parts 1,2,3] [--tl-python PATH]
+    python bench/bench_forward.py [--rounds 5] [--threads 1] [--quick] [--parts 1,2,3] [--max-seconds 400] [--tl-python PATH]
 """
 import argparse, json, os, statistics, subprocess, sys, time
 from pathlib import Path
@@ -136,6 +137,7 @@ if __name__ == "__main__":
     ap.add_argument("--quick", action="store_true", help="toy sizes and batch 1 only")
     ap.add_argument("--batches", type=int, nargs="+", default=[1, 16], help="batch sizes of part 1")
     ap.add_argument("--tl-python", default=os.environ.get("PRISMA_NB_TL_PYTHON"), help="a Python with transformer-lens >= 4")
+    ap.add_argument("--max-seconds", type=float, default=400.0, help="part 1: timed seconds at most for each target's paired rounds")
     ap.add_argument("--parts", default="1,2,3", help="which parts to run, e.g. 1 for the forward / timm part alone")
     args = ap.parse_args()
     parts = {p.strip() for p in args.parts.split(",")}
@@ -143,7 +145,7 @@ if __name__ == "__main__":
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores, {args.rounds} interleaved rounds; ratios are medians (min-max)")
-    if "1" in parts: forward_part(args.rounds, (1,) if args.quick else tuple(args.batches))
+    if "1" in parts: forward_part(args.rounds, (1,) if args.quick else tuple(args.batches), args.max_seconds)
     if "2" in parts: cache_part(args.rounds, args.tl_python, args.threads, args.quick)
     if "3" in parts: nan_part(args.rounds, args.quick)
     print(f"\nload average at the end {os.getloadavg()[0]:.1f}")

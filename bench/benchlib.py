@@ -79,7 +79,7 @@ def paired_until(a: Callable, b: Callable, bound: float, min_rounds: int = 10, m
     changes), so it hits the two calls of a round nearly alike, and a short round cancels more of it than a long one
     (on the 2-core test machine, one ReLU coder step against itself: per-round ratio sd 0.25 at 17 ms a call, 0.12 at
     0.18 s, 0.10 at 0.7 s; the median over n rounds narrows as 1/sqrt(n)). The interval is checked every 10 rounds,
-    from `min_rounds` on. Returns the ratios, the interval, and 'below', 'above' or 'undecided' relative to `bound`."""
+    from `min_rounds` on; fewer rounds never decide. Returns the ratios, the interval, and 'below', 'above' or 'undecided' relative to `bound`."""
     for f in (a, b): f()
     rat, spent, r = [], 0.0, 0
     while True:
@@ -90,7 +90,8 @@ def paired_until(a: Callable, b: Callable, bound: float, min_rounds: int = 10, m
         rat.append(t["a"] / t["b"]); spent += t["a"] + t["b"]; r += 1
         if r >= min_rounds and r % 10 == 0 or r >= max_rounds or spent >= max_seconds:
             lo, hi = median_ci(rat, level)
-            side = "below" if hi <= bound else "above" if lo > bound else "undecided"
+            side = ("undecided" if r < min_rounds else   # a budget spent before min_rounds decides nothing
+                    "below" if hi <= bound else "above" if lo > bound else "undecided")
             if side != "undecided" or r >= max_rounds or spent >= max_seconds:
                 return dict(ratios=rat, median=med(rat), ci=(lo, hi), side=side, rounds=r, seconds=spent)
 

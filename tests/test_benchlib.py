@@ -69,3 +69,9 @@ def test_keep_freed_memory_says_what_it_set():
     line = keep_freed_memory()
     assert line.startswith("allocator")
     if sys.platform.startswith("linux"): assert "heap trimming off" in line
+
+
+def test_paired_until_never_decides_before_min_rounds():
+    clock = FakeClock()   # a clear ratio, but the budget runs out after 3 rounds
+    r = paired_until(clock.fn(0.5), clock.fn(1.0), 1.05, clock=clock, max_seconds=4)
+    assert (r["side"], r["rounds"]) == ("undecided", 3)
